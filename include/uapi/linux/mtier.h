@@ -1,0 +1,204 @@
+/* SPDX-License-Identifier: ((GPL-2.0 WITH Linux-syscall-note) OR BSD-3-Clause) */
+/* Do not edit directly, auto-generated from: */
+/*	Documentation/netlink/specs/mtier.yaml */
+/* YNL-GEN uapi header */
+
+#ifndef _UAPI_LINUX_MTIER_H
+#define _UAPI_LINUX_MTIER_H
+
+#define MTIER_FAMILY_NAME	"mtier"
+#define MTIER_FAMILY_VERSION	1
+
+#define MTIER_NAME_LEN		31
+#define MTIER_ADDR_LEN		63
+#define MTIER_DEFAULT_PORT	7471
+#define MTIER_MAX_PEERS		16
+#define MTIER_MAX_REPLICAS	4
+
+/**
+ * enum mtier_transport - How data moves between a tier and a pool.
+ * @MTIER_TRANSPORT_RDMA: One-sided RDMA READ and WRITE over an RC queue pair.
+ * @MTIER_TRANSPORT_TCP: A TCP connection (reserved, not implemented yet).
+ */
+enum mtier_transport {
+	MTIER_TRANSPORT_RDMA,
+	MTIER_TRANSPORT_TCP,
+};
+
+/**
+ * enum mtier_pool_state
+ * @MTIER_POOL_STATE_DOWN: The pool is configured but does not accept clients.
+ * @MTIER_POOL_STATE_LISTENING: The pool accepts clients on its address and
+ *   port.
+ */
+enum mtier_pool_state {
+	MTIER_POOL_STATE_DOWN,
+	MTIER_POOL_STATE_LISTENING,
+};
+
+/**
+ * enum mtier_peer_state
+ * @MTIER_PEER_STATE_DOWN: No connection, and none is being attempted.
+ * @MTIER_PEER_STATE_CONNECTING: Resolving the address or waiting for the donor
+ *   to accept.
+ * @MTIER_PEER_STATE_UP: Connected; the peer serves I/O.
+ * @MTIER_PEER_STATE_FAILED: The connection was lost; I/O to this peer fails.
+ */
+enum mtier_peer_state {
+	MTIER_PEER_STATE_DOWN,
+	MTIER_PEER_STATE_CONNECTING,
+	MTIER_PEER_STATE_UP,
+	MTIER_PEER_STATE_FAILED,
+};
+
+/**
+ * enum mtier_tier_state
+ * @MTIER_TIER_STATE_DOWN: The tier exists but has no block device.
+ * @MTIER_TIER_STATE_LIVE: The block device is present and all of its peers are
+ *   up.
+ * @MTIER_TIER_STATE_DEGRADED: The block device is present but some peer is not
+ *   up.
+ */
+enum mtier_tier_state {
+	MTIER_TIER_STATE_DOWN,
+	MTIER_TIER_STATE_LIVE,
+	MTIER_TIER_STATE_DEGRADED,
+};
+
+/**
+ * enum mtier_prefetch - Prefetch policy of a tier.
+ * @MTIER_PREFETCH_OFF: Read only what is asked for.
+ * @MTIER_PREFETCH_SEQUENTIAL: Prefetch ahead of ascending sequential reads.
+ * @MTIER_PREFETCH_ADAPTIVE: Detect the majority trend of recent reads and
+ *   prefetch along it.
+ */
+enum mtier_prefetch {
+	MTIER_PREFETCH_OFF,
+	MTIER_PREFETCH_SEQUENTIAL,
+	MTIER_PREFETCH_ADAPTIVE,
+};
+
+enum {
+	MTIER_A_POOL_STATS_SLAB_ALLOCS = 1,
+	MTIER_A_POOL_STATS_SLAB_FREES,
+	MTIER_A_POOL_STATS_ALLOC_FAILS,
+	MTIER_A_POOL_STATS_CONNECTS,
+	MTIER_A_POOL_STATS_PROTO_ERRORS,
+
+	__MTIER_A_POOL_STATS_MAX,
+	MTIER_A_POOL_STATS_MAX = (__MTIER_A_POOL_STATS_MAX - 1)
+};
+
+enum {
+	MTIER_A_POOL_ID = 1,
+	MTIER_A_POOL_NAME,
+	MTIER_A_POOL_SIZE,
+	MTIER_A_POOL_SLAB_SIZE,
+	MTIER_A_POOL_ADDR,
+	MTIER_A_POOL_PORT,
+	MTIER_A_POOL_TRANSPORT,
+	MTIER_A_POOL_STATE,
+	MTIER_A_POOL_USED,
+	MTIER_A_POOL_FREE,
+	MTIER_A_POOL_CLIENTS,
+	MTIER_A_POOL_STATS,
+
+	__MTIER_A_POOL_MAX,
+	MTIER_A_POOL_MAX = (__MTIER_A_POOL_MAX - 1)
+};
+
+enum {
+	MTIER_A_PEER_STATS_SLABS = 1,
+	MTIER_A_PEER_STATS_CONNECTS,
+	MTIER_A_PEER_STATS_ERRORS,
+	MTIER_A_PEER_STATS_TIMEOUTS,
+
+	__MTIER_A_PEER_STATS_MAX,
+	MTIER_A_PEER_STATS_MAX = (__MTIER_A_PEER_STATS_MAX - 1)
+};
+
+enum {
+	MTIER_A_PEER_ID = 1,
+	MTIER_A_PEER_NAME,
+	MTIER_A_PEER_ADDR,
+	MTIER_A_PEER_PORT,
+	MTIER_A_PEER_TRANSPORT,
+	MTIER_A_PEER_STATE,
+	MTIER_A_PEER_RTT,
+	MTIER_A_PEER_KEEPALIVE,
+	MTIER_A_PEER_TIMEOUT,
+	MTIER_A_PEER_TIERS,
+	MTIER_A_PEER_STATS,
+
+	__MTIER_A_PEER_MAX,
+	MTIER_A_PEER_MAX = (__MTIER_A_PEER_MAX - 1)
+};
+
+enum {
+	MTIER_A_TIER_STATS_READS = 1,
+	MTIER_A_TIER_STATS_WRITES,
+	MTIER_A_TIER_STATS_READ_BYTES,
+	MTIER_A_TIER_STATS_WRITE_BYTES,
+	MTIER_A_TIER_STATS_DISCARDS,
+	MTIER_A_TIER_STATS_FLUSHES,
+	MTIER_A_TIER_STATS_INFLIGHT,
+	MTIER_A_TIER_STATS_ERRORS,
+	MTIER_A_TIER_STATS_TIMEOUTS,
+	MTIER_A_TIER_STATS_PREFETCH_ISSUED,
+	MTIER_A_TIER_STATS_PREFETCH_HITS,
+	MTIER_A_TIER_STATS_PREFETCH_LATE_HITS,
+	MTIER_A_TIER_STATS_PREFETCH_UNUSED,
+	MTIER_A_TIER_STATS_CACHE_BYTES,
+
+	__MTIER_A_TIER_STATS_MAX,
+	MTIER_A_TIER_STATS_MAX = (__MTIER_A_TIER_STATS_MAX - 1)
+};
+
+enum {
+	MTIER_A_TIER_ID = 1,
+	MTIER_A_TIER_NAME,
+	MTIER_A_TIER_SIZE,
+	MTIER_A_TIER_PEER,
+	MTIER_A_TIER_REPLICAS,
+	MTIER_A_TIER_PREFETCH,
+	MTIER_A_TIER_WINDOW_MAX,
+	MTIER_A_TIER_HISTORY,
+	MTIER_A_TIER_CACHE_SIZE,
+	MTIER_A_TIER_DEV,
+	MTIER_A_TIER_STATE,
+	MTIER_A_TIER_STATS,
+
+	__MTIER_A_TIER_MAX,
+	MTIER_A_TIER_MAX = (__MTIER_A_TIER_MAX - 1)
+};
+
+enum {
+	MTIER_CMD_POOL_GET = 1,
+	MTIER_CMD_POOL_ADD,
+	MTIER_CMD_POOL_DEL,
+	MTIER_CMD_POOL_SET,
+	MTIER_CMD_POOL_ADD_NTF,
+	MTIER_CMD_POOL_DEL_NTF,
+	MTIER_CMD_POOL_CHANGE_NTF,
+	MTIER_CMD_PEER_GET,
+	MTIER_CMD_PEER_ADD,
+	MTIER_CMD_PEER_DEL,
+	MTIER_CMD_PEER_SET,
+	MTIER_CMD_PEER_ADD_NTF,
+	MTIER_CMD_PEER_DEL_NTF,
+	MTIER_CMD_PEER_CHANGE_NTF,
+	MTIER_CMD_TIER_GET,
+	MTIER_CMD_TIER_ADD,
+	MTIER_CMD_TIER_DEL,
+	MTIER_CMD_TIER_SET,
+	MTIER_CMD_TIER_ADD_NTF,
+	MTIER_CMD_TIER_DEL_NTF,
+	MTIER_CMD_TIER_CHANGE_NTF,
+
+	__MTIER_CMD_MAX,
+	MTIER_CMD_MAX = (__MTIER_CMD_MAX - 1)
+};
+
+#define MTIER_MCGRP_MONITOR	"monitor"
+
+#endif /* _UAPI_LINUX_MTIER_H */

@@ -1,0 +1,291 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * mtier: the objects of the module and the rules that keep them alive.
+ *
+ * Three kinds of object exist, all reachable from the registry:
+ *
+ *   pool  memory this node donates to others          (pool.c)
+ *   peer  a donor node as seen from this node          (peer.c)
+ *   tier  remote memory presented as a block device    (tier.c)
+ *
+ * Locking
+ * -------
+ * mtier_lock (a mutex, registry.c) serialises every configuration change:
+ * all netlink handlers run under it, and it protects the registry's
+ * xarrays, the name of every object, every configuration field marked
+ * "[cfg]" below and the peer <-> tier links.  Netlink is the only writer of
+ * configuration, so a handler holding mtier_lock sees a stable object.
+ *
+ * Fields marked "[rt]" change at run time (state, counters).  They are
+ * written by their owner with WRITE_ONCE() or atomics and may be read
+ * locklessly (READ_ONCE()) when building a netlink message.
+ *
+ * Lifetime
+ * --------
+ * Every object embeds a struct mtier_obj with a kref.  The registry holds
+ * one reference for as long as the object is linked (obj.linked).  A tier
+ * holds one reference on each of its peers, and the peer counts its users
+ * in peer->tiers; a peer with users cannot be deleted (EBUSY).  Deleting
+ * an object unlinks it under mtier_lock, announces it, stops it (which may
+ * sleep) and drops the registry's reference; the memory goes when the last
+ * reference does (ops->release).  Code that uses an object outside
+ * mtier_lock must hold its own reference (mtier_obj_get()).
+ */
+#ifndef _MTIER_H
+#define _MTIER_H
+
+#include <linux/kref.h>
+#include <linux/mutex.h>
+#include <linux/socket.h>
+#include <linux/types.h>
+#include <linux/u64_stats_sync.h>
+#include <net/net_namespace.h>
+
+#include <uapi/linux/mtier.h>
+
+#define MTIER_SLAB_MIN		(1ULL << 20)
+#define MTIER_SLAB_MAX		(1ULL << 30)
+#define MTIER_SLAB_DEFAULT	(64ULL << 20)
+#define MTIER_TIER_MAX_SIZE	(1ULL << 50)
+#define MTIER_KEEPALIVE_DEFAULT	1000	/* ms */
+#define MTIER_TIMEOUT_DEFAULT	5000	/* ms */
+#define MTIER_WINDOW_DEFAULT	32	/* pages */
+#define MTIER_HISTORY_DEFAULT	32	/* accesses */
+#define MTIER_CACHE_DEFAULT	(32ULL << 20)
+
+extern struct mutex mtier_lock;
+
+enum mtier_obj_type {
+	MTIER_OBJ_POOL,
+	MTIER_OBJ_PEER,
+	MTIER_OBJ_TIER,
+	MTIER_OBJ_NR,
+};
+
+/* What a monitor notification announces. */
+enum mtier_event {
+	MTIER_EV_ADD,
+	MTIER_EV_DEL,
+	MTIER_EV_CHANGE,
+	MTIER_EV_NR,
+};
+
+struct mtier_obj;
+struct netlink_ext_ack;
+struct sk_buff;
+
+/**
+ * struct mtier_obj_ops - what the registry needs of an object kind
+ * @kind: user-visible name of the kind ("pool")
+ * @type: index of the kind in the registry
+ * @busy: return why the object cannot be deleted now, or NULL
+ * @stop: quiesce the object once it is unlinked (may sleep)
+ * @release: free the object; called when the last reference goes
+ *
+ * How each kind is put into netlink messages lives in nl.c.
+ */
+struct mtier_obj_ops {
+	const char *kind;
+	enum mtier_obj_type type;
+	const char *(*busy)(struct mtier_obj *obj);
+	void (*stop)(struct mtier_obj *obj);
+	void (*release)(struct mtier_obj *obj);
+};
+
+/**
+ * struct mtier_obj - what every object has
+ * @ref: references, see "Lifetime" above
+ * @ops: the kind's operations
+ * @id: index in the registry's xarray of that kind [cfg]
+ * @linked: the object is in the registry [cfg]
+ * @name: unique within the kind [cfg]
+ */
+struct mtier_obj {
+	struct kref ref;
+	const struct mtier_obj_ops *ops;
+	u32 id;
+	bool linked;
+	char name[MTIER_NAME_LEN + 1];
+};
+
+/**
+ * struct mtier_endpoint - where a pool listens or a peer connects
+ * @net: network namespace the address belongs to (a reference is held)
+ * @addr: the address and port
+ * @transport: enum mtier_transport
+ */
+struct mtier_endpoint {
+	struct net *net;
+	struct sockaddr_storage addr;
+	u32 transport;
+};
+
+/**
+ * struct mtier_pool - memory this node donates
+ * @obj: common part
+ * @ep: listening endpoint [cfg]
+ * @size: capacity in bytes, a multiple of @slab_size [cfg]
+ * @slab_size: unit handed to clients [cfg]
+ * @state: enum mtier_pool_state [rt]
+ * @used: bytes handed to clients [rt]
+ * @clients: connected clients [rt]
+ * @slab_allocs, @slab_frees, @alloc_fails, @connects, @proto_errors:
+ *	counters [rt]
+ */
+struct mtier_pool {
+	struct mtier_obj obj;
+	struct mtier_endpoint ep;
+	u64 size;
+	u64 slab_size;
+	u32 state;
+	atomic64_t used;
+	atomic_t clients;
+	atomic64_t slab_allocs;
+	atomic64_t slab_frees;
+	atomic64_t alloc_fails;
+	atomic64_t connects;
+	atomic64_t proto_errors;
+};
+
+/**
+ * struct mtier_peer - a donor as seen from this node
+ * @obj: common part
+ * @ep: the donor's endpoint [cfg]
+ * @keepalive_ms: interval between keepalives [cfg]
+ * @timeout_ms: I/O and keepalive timeout [cfg]
+ * @tiers: tiers holding a reference on this peer [cfg]
+ * @state: enum mtier_peer_state [rt]
+ * @rtt_us: last round-trip time [rt]
+ * @slabs, @connects, @errors, @timeouts: counters [rt]
+ */
+struct mtier_peer {
+	struct mtier_obj obj;
+	struct mtier_endpoint ep;
+	u32 keepalive_ms;
+	u32 timeout_ms;
+	u32 tiers;
+	u32 state;
+	u32 rtt_us;
+	atomic64_t slabs;
+	atomic64_t connects;
+	atomic64_t errors;
+	atomic64_t timeouts;
+};
+
+/* Counters of a tier; see tier-stats in the netlink spec. */
+enum mtier_tier_counter {
+	MTIER_TC_READS,
+	MTIER_TC_WRITES,
+	MTIER_TC_READ_BYTES,
+	MTIER_TC_WRITE_BYTES,
+	MTIER_TC_DISCARDS,
+	MTIER_TC_FLUSHES,
+	MTIER_TC_INFLIGHT,
+	MTIER_TC_ERRORS,
+	MTIER_TC_TIMEOUTS,
+	MTIER_TC_PREFETCH_ISSUED,
+	MTIER_TC_PREFETCH_HITS,
+	MTIER_TC_PREFETCH_LATE_HITS,
+	MTIER_TC_PREFETCH_UNUSED,
+	MTIER_TC_NR,
+};
+
+/*
+ * Per-CPU counters of a tier, written on the I/O path without locks and
+ * summed with u64_stats retries.  MTIER_TC_INFLIGHT goes up on one CPU and
+ * down on another, so only its sum over all CPUs means anything.
+ */
+struct mtier_tier_pcpu_stats {
+	struct u64_stats_sync syncp;
+	u64_stats_t c[MTIER_TC_NR];
+};
+
+/**
+ * struct mtier_tier_cfg - the settings of a tier that netlink may change
+ * @prefetch: enum mtier_prefetch
+ * @window_max: largest prefetch window, pages
+ * @history: accesses the trend detector looks at
+ * @cache_size: bound of the prefetch cache, bytes
+ */
+struct mtier_tier_cfg {
+	u32 prefetch;
+	u32 window_max;
+	u32 history;
+	u64 cache_size;
+};
+
+/**
+ * struct mtier_tier - remote memory presented as a block device
+ * @obj: common part
+ * @size: bytes [cfg]
+ * @replicas: copies of every slab [cfg]
+ * @nr_peers: entries in @peers [cfg]
+ * @peers: the peers, each holding a reference [cfg]
+ * @cfg: prefetch and cache settings [cfg]
+ * @state: enum mtier_tier_state [rt]
+ * @pcpu: per-CPU counters [rt]
+ * @cache_bytes: bytes in the prefetch cache [rt]
+ */
+struct mtier_tier {
+	struct mtier_obj obj;
+	u64 size;
+	u32 replicas;
+	u32 nr_peers;
+	struct mtier_peer *peers[MTIER_MAX_PEERS];
+	struct mtier_tier_cfg cfg;
+	u32 state;
+	struct mtier_tier_pcpu_stats __percpu *pcpu;
+	atomic64_t cache_bytes;
+};
+
+/* registry.c */
+void mtier_obj_init(struct mtier_obj *obj, const struct mtier_obj_ops *ops,
+		    const char *name);
+struct mtier_obj *mtier_obj_find(enum mtier_obj_type type, const char *name);
+int mtier_obj_link(struct mtier_obj *obj);
+void mtier_obj_del(struct mtier_obj *obj);
+void mtier_obj_get(struct mtier_obj *obj);
+void mtier_obj_put(struct mtier_obj *obj);
+struct mtier_obj *mtier_obj_next(enum mtier_obj_type type, unsigned long *id);
+void mtier_registry_teardown(void);
+
+/* nl.c */
+int mtier_nl_init(void);
+void mtier_nl_exit(void);
+void mtier_nl_notify(struct mtier_obj *obj, enum mtier_event ev);
+
+/* pool.c */
+extern const struct mtier_obj_ops mtier_pool_ops;
+u64 mtier_pool_donatable(void);
+u64 mtier_pool_donated(void);
+struct mtier_pool *mtier_pool_create(const char *name);
+int mtier_pool_start(struct mtier_pool *pool, struct netlink_ext_ack *extack);
+void mtier_pool_resize(struct mtier_pool *pool, u64 size);
+static inline struct mtier_pool *to_pool(struct mtier_obj *obj)
+{
+	return container_of(obj, struct mtier_pool, obj);
+}
+
+/* peer.c */
+extern const struct mtier_obj_ops mtier_peer_ops;
+struct mtier_peer *mtier_peer_create(const char *name);
+int mtier_peer_start(struct mtier_peer *peer, struct netlink_ext_ack *extack);
+static inline struct mtier_peer *to_peer(struct mtier_obj *obj)
+{
+	return container_of(obj, struct mtier_peer, obj);
+}
+
+/* tier.c */
+extern const struct mtier_obj_ops mtier_tier_ops;
+struct mtier_tier *mtier_tier_create(const char *name);
+void mtier_tier_add_peer(struct mtier_tier *tier, struct mtier_peer *peer);
+int mtier_tier_start(struct mtier_tier *tier, struct netlink_ext_ack *extack);
+void mtier_tier_set_cfg(struct mtier_tier *tier,
+			const struct mtier_tier_cfg *cfg);
+void mtier_tier_read_stats(struct mtier_tier *tier, u64 sum[MTIER_TC_NR]);
+static inline struct mtier_tier *to_tier(struct mtier_obj *obj)
+{
+	return container_of(obj, struct mtier_tier, obj);
+}
+
+#endif /* _MTIER_H */

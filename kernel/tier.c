@@ -1,0 +1,135 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * mtier: tiers, remote memory presented as a block device.
+ *
+ * A tier spreads its memory over one or more peers and keeps a reference
+ * on each of them for its whole life.
+ */
+#include <linux/percpu.h>
+#include <linux/slab.h>
+
+#include "mtier.h"
+
+static void mtier_tier_stop(struct mtier_obj *obj)
+{
+	struct mtier_tier *tier = to_tier(obj);
+	u32 i;
+
+	lockdep_assert_held(&mtier_lock);
+	WRITE_ONCE(tier->state, MTIER_TIER_STATE_DOWN);
+	for (i = 0; i < tier->nr_peers; i++) {
+		tier->peers[i]->tiers--;
+		mtier_obj_put(&tier->peers[i]->obj);
+		tier->peers[i] = NULL;
+	}
+	tier->nr_peers = 0;
+}
+
+static void mtier_tier_release(struct mtier_obj *obj)
+{
+	struct mtier_tier *tier = to_tier(obj);
+
+	free_percpu(tier->pcpu);
+	kfree(tier);
+}
+
+const struct mtier_obj_ops mtier_tier_ops = {
+	.kind		= "tier",
+	.type		= MTIER_OBJ_TIER,
+	.stop		= mtier_tier_stop,
+	.release	= mtier_tier_release,
+};
+
+struct mtier_tier *mtier_tier_create(const char *name)
+{
+	struct mtier_tier *tier;
+	int cpu;
+
+	tier = kzalloc(sizeof(*tier), GFP_KERNEL);
+	if (!tier)
+		return NULL;
+	tier->pcpu = alloc_percpu(struct mtier_tier_pcpu_stats);
+	if (!tier->pcpu) {
+		kfree(tier);
+		return NULL;
+	}
+	for_each_possible_cpu(cpu)
+		u64_stats_init(&per_cpu_ptr(tier->pcpu, cpu)->syncp);
+	mtier_obj_init(&tier->obj, &mtier_tier_ops, name);
+	tier->replicas = 1;
+	tier->cfg.prefetch = MTIER_PREFETCH_OFF;
+	tier->cfg.window_max = MTIER_WINDOW_DEFAULT;
+	tier->cfg.history = MTIER_HISTORY_DEFAULT;
+	tier->cfg.cache_size = MTIER_CACHE_DEFAULT;
+	tier->state = MTIER_TIER_STATE_DOWN;
+	return tier;
+}
+
+/**
+ * mtier_tier_add_peer - let a tier use a peer
+ * @tier: the tier, not linked yet, with room for one more peer
+ * @peer: a linked peer; the tier takes a reference on it
+ *
+ * Context: mtier_lock held.
+ */
+void mtier_tier_add_peer(struct mtier_tier *tier, struct mtier_peer *peer)
+{
+	lockdep_assert_held(&mtier_lock);
+	mtier_obj_get(&peer->obj);
+	peer->tiers++;
+	tier->peers[tier->nr_peers++] = peer;
+}
+
+/**
+ * mtier_tier_start - bring a configured tier into service
+ * @tier: the tier, not linked yet
+ * @extack: where to explain a failure
+ *
+ * The block device comes with the data path; until then the tier is down.
+ *
+ * Context: mtier_lock held.
+ */
+int mtier_tier_start(struct mtier_tier *tier, struct netlink_ext_ack *extack)
+{
+	lockdep_assert_held(&mtier_lock);
+	return 0;
+}
+
+/**
+ * mtier_tier_set_cfg - change the prefetch and cache settings of a tier
+ * @tier: the tier
+ * @cfg: the new settings, validated
+ *
+ * Context: mtier_lock held.
+ */
+void mtier_tier_set_cfg(struct mtier_tier *tier,
+			const struct mtier_tier_cfg *cfg)
+{
+	lockdep_assert_held(&mtier_lock);
+	tier->cfg = *cfg;
+}
+
+/**
+ * mtier_tier_read_stats - sum the per-CPU counters of a tier
+ * @tier: the tier
+ * @sum: where to put the sums, indexed by enum mtier_tier_counter
+ */
+void mtier_tier_read_stats(struct mtier_tier *tier, u64 sum[MTIER_TC_NR])
+{
+	u64 one[MTIER_TC_NR];
+	unsigned int seq;
+	int cpu, i;
+
+	memset(sum, 0, sizeof(u64) * MTIER_TC_NR);
+	for_each_possible_cpu(cpu) {
+		const struct mtier_tier_pcpu_stats *p = per_cpu_ptr(tier->pcpu, cpu);
+
+		do {
+			seq = u64_stats_fetch_begin(&p->syncp);
+			for (i = 0; i < MTIER_TC_NR; i++)
+				one[i] = u64_stats_read(&p->c[i]);
+		} while (u64_stats_fetch_retry(&p->syncp, seq));
+		for (i = 0; i < MTIER_TC_NR; i++)
+			sum[i] += one[i];
+	}
+}
