@@ -34,6 +34,7 @@
 #ifndef _MTIER_H
 #define _MTIER_H
 
+#include <linux/bits.h>
 #include <linux/kref.h>
 #include <linux/mutex.h>
 #include <linux/socket.h>
@@ -43,10 +44,10 @@
 
 #include <uapi/linux/mtier.h>
 
-#define MTIER_SLAB_MIN		(1ULL << 20)
-#define MTIER_SLAB_MAX		(1ULL << 30)
+#define MTIER_SLAB_MIN		BIT_ULL(20)
+#define MTIER_SLAB_MAX		BIT_ULL(30)
 #define MTIER_SLAB_DEFAULT	(64ULL << 20)
-#define MTIER_TIER_MAX_SIZE	(1ULL << 50)
+#define MTIER_TIER_MAX_SIZE	BIT_ULL(50)
 #define MTIER_KEEPALIVE_DEFAULT	1000	/* ms */
 #define MTIER_TIMEOUT_DEFAULT	5000	/* ms */
 #define MTIER_WINDOW_DEFAULT	32	/* pages */

@@ -15,6 +15,7 @@
 
 #include "mtier.h"
 
+/* Serialises configuration; see "Locking" in mtier.h. */
 DEFINE_MUTEX(mtier_lock);
 
 static struct xarray mtier_objs[MTIER_OBJ_NR] = {

@@ -1,0 +1,82 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# Shared helpers of the mtier shell selftests.  Source it; it sets ROOT,
+# MTIER (the CLI) and MTIER_KO, and provides KTAP-style checks.
+
+ksft_pass=0
+ksft_fail=1
+ksft_skip=4
+
+ROOT=${ROOT:-$(cd "$(dirname "$0")/.." && pwd)}
+MTIER=${MTIER:-$ROOT/user/mtier}
+MTIER_KO=${MTIER_KO:-$ROOT/mtier.ko}
+PY=/usr/bin/python3
+
+_checks=0
+_failed=0
+_loaded_here=0
+
+# check DESCRIPTION COMMAND...: run COMMAND, report ok/not ok.
+check() {
+	desc=$1
+	shift
+	_checks=$((_checks + 1))
+	if "$@" >/tmp/check.out 2>&1; then
+		echo "ok $_checks $desc"
+	else
+		_failed=$((_failed + 1))
+		echo "not ok $_checks $desc"
+		sed 's/^/#   /' /tmp/check.out
+	fi
+}
+
+# check_fail DESCRIPTION COMMAND...: COMMAND must fail.
+check_fail() {
+	desc=$1
+	shift
+	check "$desc" sh -c '! "$@"' sh "$@"
+}
+
+skip() {
+	echo "# SKIP: $*"
+	exit $ksft_skip
+}
+
+require_root() {
+	[ "$(id -u)" = 0 ] || skip "must run as root"
+}
+
+# Load the module from the checkout unless it is loaded already.
+mtier_load() {
+	require_root
+	[ -f "$MTIER_KO" ] || skip "$MTIER_KO not built"
+	[ -x "$MTIER" ] || skip "$MTIER not built"
+	if [ ! -d /sys/module/mtier ]; then
+		modprobe -q ib_core 2>/dev/null || true
+		insmod "$MTIER_KO" || exit $ksft_fail
+		_loaded_here=1
+	fi
+}
+
+mtier_unload_if_loaded_here() {
+	[ $_loaded_here = 1 ] && rmmod mtier
+	_loaded_here=0
+}
+
+# Delete every object, tiers first.
+mtier_flush() {
+	for kind in tier peer pool; do
+		for name in $("$MTIER" -j "$kind" show |
+			      $PY -c 'import json,sys; print(" ".join(o["name"] for o in json.load(sys.stdin)))'); do
+			"$MTIER" "$kind" del "$name" || return 1
+		done
+	done
+}
+
+# End the test: summary line and exit status.
+finish() {
+	mtier_unload_if_loaded_here
+	echo "# $_checks checks, $_failed failed"
+	[ $_failed = 0 ] && exit $ksft_pass
+	exit $ksft_fail
+}
