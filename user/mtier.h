@@ -1,0 +1,167 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * mtier(8): declarations shared by the files of the command-line tool.
+ *
+ *   mtier.c    main, global options, object dispatch, top-level help
+ *   nl.c       libnl glue: socket, family, requests, replies, extack
+ *   print.c    the single output path, text or JSON
+ *   pool.c, peer.c, tier.c, monitor.c    one object each
+ *   utils.c    argument parsing helpers (no netlink, no JSON)
+ */
+#ifndef MTIER_USER_H
+#define MTIER_USER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+struct nl_msg;
+struct nlattr;
+
+/* --- Global options (mtier.c) ----------------------------------------- */
+
+struct mtier_opts {
+	bool json;
+	bool pretty;
+	bool stats;
+};
+
+extern struct mtier_opts opts;
+
+/* --- Argument cursor and keyword matching (utils.c) ------------------- */
+
+/* The words left on the command line. */
+struct args {
+	int argc;
+	char **argv;
+};
+
+static inline bool args_left(const struct args *a)
+{
+	return a->argc > 0;
+}
+
+static inline const char *args_peek(const struct args *a)
+{
+	return a->argc > 0 ? a->argv[0] : NULL;
+}
+
+static inline const char *args_next(struct args *a)
+{
+	const char *w = args_peek(a);
+
+	if (w) {
+		a->argc--;
+		a->argv++;
+	}
+	return w;
+}
+
+/* One word a position accepts; aliases share an id. */
+struct word {
+	const char *name;
+	int id;
+};
+
+#define MATCH_NONE	 (-1)
+#define MATCH_AMBIGUOUS	 (-2)
+
+int match_word(const char *arg, const struct word *words, size_t n);
+size_t word_candidates(const char *arg, const struct word *words, size_t n,
+		       char *buf, size_t len);
+int parse_word(const char *arg, const struct word *words, size_t n,
+	       const char *what);
+
+/* --- Numbers, sizes and endpoints (utils.c) --------------------------- */
+
+int parse_size(const char *s, uint64_t *out);
+int parse_u32(const char *s, uint32_t *out);
+int parse_u16(const char *s, uint16_t *out);
+int parse_ms(const char *s, uint32_t *out);
+const char *size_str(uint64_t v, char *buf, size_t len);
+
+/* An address with an optional port; *port is -1 when none was given. */
+int parse_endpoint(const char *s, char **addr, int *port);
+
+/* "Error: ..." on stderr; returns -1 so callers can `return error(...)`. */
+int error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void warning(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Usage text: lines for a set of commands (a bitmask), printed by level. */
+struct usage_line {
+	unsigned int cmds;
+	const char *text;	/* "mtier ..." gets the "Usage:" indent */
+};
+
+void usage_print(FILE *f, const struct usage_line *lines, size_t n,
+		 unsigned int cmds);
+
+/* Helpers shared by the object parsers. */
+const char *arg_value(struct args *a, const char *kw);
+int arg_once(unsigned int *seen, int id, const char *kw);
+bool is_help(const char *w);
+
+/* --- Netlink (nl.c) --------------------------------------------------- */
+
+/* Names of the attributes of one attribute set, indexed by type. */
+struct attr_set {
+	const char *const *names;
+	int max;
+};
+
+/* Called for each reply message of a request (and each notification). */
+typedef int (*mt_reply_fn)(struct nl_msg *msg, void *arg);
+
+struct nl_msg *mt_req_new(uint8_t cmd, bool dump);
+int mt_request(struct nl_msg *req, const struct attr_set *set,
+	       mt_reply_fn fn, void *arg);
+int mt_monitor(mt_reply_fn fn, void *arg);
+void mt_close(void);
+
+uint8_t mt_msg_cmd(struct nl_msg *msg);
+int mt_msg_parse(struct nl_msg *msg, struct nlattr **tb, int max);
+struct nlattr *mt_msg_attrs(struct nl_msg *msg, int *len);
+
+uint64_t mt_get_uint(const struct nlattr *a);
+uint32_t mt_get_u32(const struct nlattr *a);
+uint16_t mt_get_u16(const struct nlattr *a);
+const char *mt_get_str(const struct nlattr *a);
+
+/* --- Output (print.c) ------------------------------------------------- */
+
+void print_list_begin(void);
+int print_list_end(void);
+void print_obj_begin(const char *kind, const char *name, const char *event);
+void print_obj_end(void);
+void print_string(const char *jkey, const char *tkey, const char *val);
+void print_uint(const char *jkey, const char *tkey, const char *unit,
+		uint64_t val);
+void print_size(const char *jkey, const char *tkey, uint64_t val);
+void print_enum(const char *jkey, const char *tkey,
+		const char *const *names, size_t n, uint32_t val);
+void print_endpoint(const char *tkey, const char *jaddr, const char *jport,
+		    const char *addr, uint16_t port);
+void print_percent(const char *jkey, const char *tkey, double val);
+void print_array_begin(const char *jkey, const char *tkey);
+void print_array_string(const char *val);
+void print_array_end(void);
+void print_nest_begin(const char *jkey, const char *tkey);
+void print_nest_end(void);
+void print_counters(const struct nlattr *nest, const struct attr_set *set);
+
+/* --- Objects ---------------------------------------------------------- */
+
+/* Print one get reply or notification of that kind; event may be NULL. */
+void pool_print(struct nl_msg *msg, const char *event);
+void peer_print(struct nl_msg *msg, const char *event);
+void tier_print(struct nl_msg *msg, const char *event);
+
+int do_pool(struct args *a);
+int do_peer(struct args *a);
+int do_tier(struct args *a);
+int do_monitor(struct args *a);
+
+extern const char *const transport_names[2];
+
+#endif /* MTIER_USER_H */

@@ -1,0 +1,408 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * mtier(8): tiers, remote memory presented as a block device.
+ *
+ *   mtier tier add NAME size SIZE peer PEER[,PEER...] [ replicas N ]
+ *                       [ prefetch { off | sequential | adaptive } ]
+ *                       [ window-max N ] [ history N ] [ cache SIZE ]
+ *   mtier tier set NAME [ prefetch ... ] [ window-max N ] [ history N ]
+ *                       [ cache SIZE ]
+ *   mtier tier del NAME
+ *   mtier tier [ show [ NAME ] ]
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <linux/mtier.h>
+#include <netlink/attr.h>
+#include <netlink/msg.h>
+
+#include "mtier.h"
+
+#define N(a) (sizeof(a) / sizeof((a)[0]))
+
+static const char *const tier_names[MTIER_A_TIER_MAX + 1] = {
+	[MTIER_A_TIER_ID]	  = "id",
+	[MTIER_A_TIER_NAME]	  = "name",
+	[MTIER_A_TIER_SIZE]	  = "size",
+	[MTIER_A_TIER_PEER]	  = "peer",
+	[MTIER_A_TIER_REPLICAS]	  = "replicas",
+	[MTIER_A_TIER_PREFETCH]	  = "prefetch",
+	[MTIER_A_TIER_WINDOW_MAX] = "window-max",
+	[MTIER_A_TIER_HISTORY]	  = "history",
+	[MTIER_A_TIER_CACHE_SIZE] = "cache-size",
+	[MTIER_A_TIER_DEV]	  = "dev",
+	[MTIER_A_TIER_STATE]	  = "state",
+	[MTIER_A_TIER_STATS]	  = "stats",
+};
+
+static const struct attr_set tier_set = { tier_names, MTIER_A_TIER_MAX };
+
+static const char *const tier_stats_names[MTIER_A_TIER_STATS_MAX + 1] = {
+	[MTIER_A_TIER_STATS_READS]		= "reads",
+	[MTIER_A_TIER_STATS_WRITES]		= "writes",
+	[MTIER_A_TIER_STATS_READ_BYTES]		= "read-bytes",
+	[MTIER_A_TIER_STATS_WRITE_BYTES]	= "write-bytes",
+	[MTIER_A_TIER_STATS_DISCARDS]		= "discards",
+	[MTIER_A_TIER_STATS_FLUSHES]		= "flushes",
+	[MTIER_A_TIER_STATS_INFLIGHT]		= "inflight",
+	[MTIER_A_TIER_STATS_ERRORS]		= "errors",
+	[MTIER_A_TIER_STATS_TIMEOUTS]		= "timeouts",
+	[MTIER_A_TIER_STATS_PREFETCH_ISSUED]	= "prefetch-issued",
+	[MTIER_A_TIER_STATS_PREFETCH_HITS]	= "prefetch-hits",
+	[MTIER_A_TIER_STATS_PREFETCH_LATE_HITS]	= "prefetch-late-hits",
+	[MTIER_A_TIER_STATS_PREFETCH_UNUSED]	= "prefetch-unused",
+	[MTIER_A_TIER_STATS_CACHE_BYTES]	= "cache-bytes",
+};
+
+static const struct attr_set tier_stats_set = {
+	tier_stats_names, MTIER_A_TIER_STATS_MAX
+};
+
+static const char *const tier_state_names[] = {
+	[MTIER_TIER_STATE_DOWN]	    = "down",
+	[MTIER_TIER_STATE_LIVE]	    = "live",
+	[MTIER_TIER_STATE_DEGRADED] = "degraded",
+};
+
+static const char *const prefetch_names[] = {
+	[MTIER_PREFETCH_OFF]	    = "off",
+	[MTIER_PREFETCH_SEQUENTIAL] = "sequential",
+	[MTIER_PREFETCH_ADAPTIVE]   = "adaptive",
+};
+
+/* --- Output ------------------------------------------------------------- */
+
+static void tier_print_stats(const struct nlattr *nest)
+{
+	struct nlattr *tb[MTIER_A_TIER_STATS_MAX + 1] = {};
+	uint64_t issued = 0, hits = 0;
+
+	print_nest_begin("stats", "stats");
+	print_counters(nest, &tier_stats_set);
+	if (nla_parse_nested(tb, MTIER_A_TIER_STATS_MAX,
+			     (struct nlattr *)nest, NULL) >= 0) {
+		if (tb[MTIER_A_TIER_STATS_PREFETCH_ISSUED])
+			issued = mt_get_uint(tb[MTIER_A_TIER_STATS_PREFETCH_ISSUED]);
+		if (tb[MTIER_A_TIER_STATS_PREFETCH_HITS])
+			hits = mt_get_uint(tb[MTIER_A_TIER_STATS_PREFETCH_HITS]);
+	}
+	/* Derived: the share of prefetched pages that a read then used. */
+	if (issued)
+		print_percent("accuracy", "accuracy", 100.0 * hits / issued);
+	print_nest_end();
+}
+
+void tier_print(struct nl_msg *msg, const char *event)
+{
+	struct nlattr *tb[MTIER_A_TIER_MAX + 1] = {};
+	const struct nlattr *a;
+	struct nlattr *head;
+	int len, rem;
+
+	if (mt_msg_parse(msg, tb, MTIER_A_TIER_MAX) < 0 || !tb[MTIER_A_TIER_NAME])
+		return;
+	print_obj_begin("tier", mt_get_str(tb[MTIER_A_TIER_NAME]), event);
+	if (tb[MTIER_A_TIER_ID])
+		print_uint("id", NULL, NULL, mt_get_u32(tb[MTIER_A_TIER_ID]));
+	print_string("name", NULL, mt_get_str(tb[MTIER_A_TIER_NAME]));
+	if (tb[MTIER_A_TIER_STATE])
+		print_enum("state", "state", tier_state_names, N(tier_state_names),
+			   mt_get_u32(tb[MTIER_A_TIER_STATE]));
+	if (tb[MTIER_A_TIER_DEV])
+		print_string("dev", "dev", mt_get_str(tb[MTIER_A_TIER_DEV]));
+	if (tb[MTIER_A_TIER_SIZE])
+		print_size("size", "size", mt_get_uint(tb[MTIER_A_TIER_SIZE]));
+	/* Repeated attribute: the parse above kept only the last one. */
+	if (tb[MTIER_A_TIER_PEER]) {
+		print_array_begin("peer", "peer");
+		head = mt_msg_attrs(msg, &len);
+		nla_for_each_attr(a, head, len, rem)
+			if (nla_type(a) == MTIER_A_TIER_PEER)
+				print_array_string(mt_get_str(a));
+		print_array_end();
+	}
+	if (tb[MTIER_A_TIER_REPLICAS])
+		print_uint("replicas", "replicas", NULL,
+			   mt_get_u32(tb[MTIER_A_TIER_REPLICAS]));
+	if (tb[MTIER_A_TIER_PREFETCH])
+		print_enum("prefetch", "prefetch", prefetch_names, N(prefetch_names),
+			   mt_get_u32(tb[MTIER_A_TIER_PREFETCH]));
+	if (tb[MTIER_A_TIER_WINDOW_MAX])
+		print_uint("window-max", "window-max", NULL,
+			   mt_get_u32(tb[MTIER_A_TIER_WINDOW_MAX]));
+	if (tb[MTIER_A_TIER_HISTORY])
+		print_uint("history", "history", NULL,
+			   mt_get_u32(tb[MTIER_A_TIER_HISTORY]));
+	if (tb[MTIER_A_TIER_CACHE_SIZE])
+		print_size("cache-size", "cache",
+			   mt_get_uint(tb[MTIER_A_TIER_CACHE_SIZE]));
+	if (opts.stats && tb[MTIER_A_TIER_STATS])
+		tier_print_stats(tb[MTIER_A_TIER_STATS]);
+	print_obj_end();
+}
+
+static int tier_reply(struct nl_msg *msg, void *arg)
+{
+	(void)arg;
+	tier_print(msg, NULL);
+	return 0;
+}
+
+/* --- Commands ------------------------------------------------------------ */
+
+enum { CMD_ADD, CMD_SET, CMD_DEL, CMD_SHOW, CMD_HELP };
+
+static const struct word tier_cmds[] = {
+	{ "add", CMD_ADD }, { "set", CMD_SET }, { "del", CMD_DEL },
+	{ "delete", CMD_DEL }, { "show", CMD_SHOW }, { "list", CMD_SHOW },
+	{ "help", CMD_HELP },
+};
+
+enum {
+	KW_SIZE, KW_PEER, KW_REPLICAS, KW_PREFETCH, KW_WINDOW_MAX, KW_HISTORY,
+	KW_CACHE, KW_HELP,
+};
+
+static const struct word tier_add_kws[] = {
+	{ "size", KW_SIZE }, { "peer", KW_PEER }, { "replicas", KW_REPLICAS },
+	{ "prefetch", KW_PREFETCH }, { "window-max", KW_WINDOW_MAX },
+	{ "history", KW_HISTORY }, { "cache", KW_CACHE },
+	{ "cache-size", KW_CACHE }, { "help", KW_HELP },
+};
+
+static const struct word tier_set_kws[] = {
+	{ "prefetch", KW_PREFETCH }, { "window-max", KW_WINDOW_MAX },
+	{ "history", KW_HISTORY }, { "cache", KW_CACHE },
+	{ "cache-size", KW_CACHE }, { "help", KW_HELP },
+};
+
+static const struct word prefetch_words[] = {
+	{ "off", MTIER_PREFETCH_OFF }, { "sequential", MTIER_PREFETCH_SEQUENTIAL },
+	{ "adaptive", MTIER_PREFETCH_ADAPTIVE },
+};
+
+#define B(cmd) (1u << (cmd))
+
+static const struct usage_line tier_usage_lines[] = {
+	{ B(CMD_ADD), "mtier tier add NAME size SIZE peer PEER[,PEER...] [ replicas N ]" },
+	{ B(CMD_ADD), "               [ prefetch { off | sequential | adaptive } ]" },
+	{ B(CMD_ADD), "               [ window-max N ] [ history N ] [ cache SIZE ]" },
+	{ B(CMD_SET), "mtier tier set NAME [ prefetch { off | sequential | adaptive } ]" },
+	{ B(CMD_SET), "               [ window-max N ] [ history N ] [ cache SIZE ]" },
+	{ B(CMD_DEL), "mtier tier del NAME" },
+	{ B(CMD_SHOW), "mtier tier [ show [ NAME ] ]" },
+	{ B(CMD_ADD) | B(CMD_SET), "SIZE := NUMBER[K|M|G|T]  (powers of 1024)" },
+	{ B(CMD_ADD), "peer may be repeated; each PEER is the name of a peer" },
+};
+
+static void tier_usage(FILE *f, int cmd)
+{
+	usage_print(f, tier_usage_lines, N(tier_usage_lines),
+		    cmd == CMD_HELP ? ~0u : B(cmd));
+}
+
+/* The NAME after a command; NULL after an error or after printing help. */
+static const char *tier_name(struct args *a, int cmd, int *ret)
+{
+	const char *name = args_next(a);
+
+	*ret = 0;
+	if (is_help(name)) {
+		tier_usage(stdout, cmd);
+		return NULL;
+	}
+	if (!name)
+		*ret = error("missing tier name");
+	return name;
+}
+
+/* "d1,d2": one peer attribute each, in order. */
+static int tier_put_peers(struct nl_msg *req, const char *list)
+{
+	const char *p = list, *comma;
+	char *one;
+	int ret = 0;
+
+	do {
+		comma = strchr(p, ',');
+		one = strndup(p, comma ? (size_t)(comma - p) : strlen(p));
+		if (!one)
+			return error("out of memory");
+		if (!*one)
+			ret = error("empty peer name in '%s'", list);
+		else if (nla_put_string(req, MTIER_A_TIER_PEER, one))
+			ret = error("request too large");
+		free(one);
+		p = comma + 1;
+	} while (!ret && comma);
+	return ret;
+}
+
+static int tier_put_u32(struct nl_msg *req, int type, const char *kw,
+			const char *v)
+{
+	uint32_t n;
+
+	if (parse_u32(v, &n))
+		return error("invalid %s '%s'", kw, v);
+	return nla_put_u32(req, type, n) ? error("request too large") : 0;
+}
+
+static int tier_put_size(struct nl_msg *req, int type, const char *kw,
+			 const char *v)
+{
+	uint64_t size;
+
+	if (parse_size(v, &size))
+		return error("invalid %s '%s'", kw, v);
+	return nla_put_u64(req, type, size) ? error("request too large") : 0;
+}
+
+static int tier_add_set(struct args *a, int cmd)
+{
+	const struct word *kws = cmd == CMD_ADD ? tier_add_kws : tier_set_kws;
+	size_t nkws = cmd == CMD_ADD ? N(tier_add_kws) : N(tier_set_kws);
+	const char *name, *kw, *v;
+	unsigned int seen = 0;
+	struct nl_msg *req;
+	int id, ret;
+
+	name = tier_name(a, cmd, &ret);
+	if (!name)
+		return ret;
+	req = mt_req_new(cmd == CMD_ADD ? MTIER_CMD_TIER_ADD : MTIER_CMD_TIER_SET,
+			 false);
+	if (!req)
+		return error("out of memory");
+	ret = nla_put_string(req, MTIER_A_TIER_NAME, name) ?
+	      error("request too large") : 0;
+	while (!ret && args_left(a)) {
+		kw = args_next(a);
+		id = parse_word(kw, kws, nkws, "keyword");
+		if (id < 0) {
+			ret = -1;
+			break;
+		}
+		if (id == KW_HELP) {
+			tier_usage(stdout, cmd);
+			nlmsg_free(req);
+			return 0;
+		}
+		/* peer may be repeated; everything else only once. */
+		ret = id == KW_PEER ? 0 : arg_once(&seen, id, kw);
+		v = ret ? NULL : arg_value(a, kw);
+		if (!v) {
+			ret = -1;
+			break;
+		}
+		switch (id) {
+		case KW_SIZE:
+			ret = tier_put_size(req, MTIER_A_TIER_SIZE, "size", v);
+			break;
+		case KW_PEER:
+			ret = tier_put_peers(req, v);
+			break;
+		case KW_REPLICAS:
+			ret = tier_put_u32(req, MTIER_A_TIER_REPLICAS, "replicas", v);
+			break;
+		case KW_PREFETCH:
+			id = parse_word(v, prefetch_words, N(prefetch_words),
+					"prefetch policy");
+			if (id < 0)
+				ret = -1;
+			else if (nla_put_u32(req, MTIER_A_TIER_PREFETCH, id))
+				ret = error("request too large");
+			break;
+		case KW_WINDOW_MAX:
+			ret = tier_put_u32(req, MTIER_A_TIER_WINDOW_MAX, "window-max", v);
+			break;
+		case KW_HISTORY:
+			ret = tier_put_u32(req, MTIER_A_TIER_HISTORY, "history", v);
+			break;
+		case KW_CACHE:
+			ret = tier_put_size(req, MTIER_A_TIER_CACHE_SIZE, "cache size", v);
+			break;
+		}
+	}
+	if (ret) {
+		nlmsg_free(req);
+		return ret;
+	}
+	return mt_request(req, &tier_set, NULL, NULL);
+}
+
+static int tier_del(struct args *a)
+{
+	struct nl_msg *req;
+	const char *name;
+	int ret;
+
+	name = tier_name(a, CMD_DEL, &ret);
+	if (!name)
+		return ret;
+	if (args_left(a)) {
+		if (is_help(args_peek(a))) {
+			tier_usage(stdout, CMD_DEL);
+			return 0;
+		}
+		return error("unexpected argument '%s'", args_peek(a));
+	}
+	req = mt_req_new(MTIER_CMD_TIER_DEL, false);
+	if (!req)
+		return error("out of memory");
+	if (nla_put_string(req, MTIER_A_TIER_NAME, name)) {
+		nlmsg_free(req);
+		return error("request too large");
+	}
+	return mt_request(req, &tier_set, NULL, NULL);
+}
+
+static int tier_show(struct args *a)
+{
+	const char *name = args_next(a);
+	struct nl_msg *req;
+	int ret;
+
+	if (is_help(name) || is_help(args_peek(a))) {
+		tier_usage(stdout, CMD_SHOW);
+		return 0;
+	}
+	if (args_left(a))
+		return error("unexpected argument '%s'", args_peek(a));
+	req = mt_req_new(MTIER_CMD_TIER_GET, !name);
+	if (!req)
+		return error("out of memory");
+	if (name && nla_put_string(req, MTIER_A_TIER_NAME, name)) {
+		nlmsg_free(req);
+		return error("request too large");
+	}
+	print_list_begin();
+	ret = mt_request(req, &tier_set, tier_reply, NULL);
+	if (ret)
+		return ret;
+	return print_list_end();
+}
+
+int do_tier(struct args *a)
+{
+	int cmd = CMD_SHOW;
+
+	if (args_left(a)) {
+		cmd = parse_word(args_next(a), tier_cmds, N(tier_cmds), "tier command");
+		if (cmd < 0)
+			return -1;
+	}
+	switch (cmd) {
+	case CMD_ADD:
+	case CMD_SET:
+		return tier_add_set(a, cmd);
+	case CMD_DEL:
+		return tier_del(a);
+	case CMD_SHOW:
+		return tier_show(a);
+	}
+	tier_usage(stdout, CMD_HELP);
+	return 0;
+}
