@@ -36,14 +36,17 @@ static void rnd_bytes(void *p, size_t n)
 		*c++ = random();
 }
 
-/* Drain whatever the kernel answered; never wait long. */
+/*
+ * Drain whatever the kernel answered.  Generic netlink handles a request
+ * in the sender's sendmsg(), so the answer is queued by now: never wait.
+ */
 static int drain(int fd)
 {
 	static char buf[65536];
 	struct pollfd pfd = { .fd = fd, .events = POLLIN };
 	int n = 0;
 
-	while (poll(&pfd, 1, n ? 0 : 20) > 0) {
+	while (poll(&pfd, 1, 0) > 0) {
 		if (recv(fd, buf, sizeof(buf), MSG_DONTWAIT) < 0)
 			break;
 		n++;
@@ -54,6 +57,7 @@ static int drain(int fd)
 /* A plausible attribute for a random attribute set, or garbage. */
 static void rnd_attr(struct nlt_msg *m, int depth)
 {
+	static const size_t sizes[] = { 0, 1, 2, 3, 4, 5, 8, 9, 16, 64 };
 	uint16_t type = rnd(4) ? 1 + rnd(14) : rnd(65536);
 	char data[96];
 	size_t len;
@@ -78,8 +82,6 @@ static void rnd_attr(struct nlt_msg *m, int depth)
 		}
 		/* fall through */
 	default: /* scalar-sized or random-sized binary */
-		static const size_t sizes[] = { 0, 1, 2, 3, 4, 5, 8, 9, 16, 64 };
-
 		len = sizes[rnd(sizeof(sizes) / sizeof(sizes[0]))];
 		rnd_bytes(data, len);
 		nlt_put(m, rnd(8) ? type : type | NLA_F_NESTED, data, len);
@@ -92,7 +94,13 @@ static void valid_request(struct nlt_msg *m, struct nlt_sock *s)
 	char name[16];
 
 	snprintf(name, sizeof(name), "f%u", rnd(50));
-	switch (rnd(3)) {
+	switch (rnd(6)) {
+	case 3: /* delete, get or change one of the objects it may have made */
+		nlt_init(m, s, MTIER_CMD_POOL_GET + rnd(MTIER_CMD_TIER_SET), 0);
+		nlt_put_str(m, 2, name);
+		if (rnd(2))
+			nlt_put_u64(m, MTIER_A_POOL_SIZE, (1 + rnd(8)) << 20);
+		break;
 	case 0:
 		nlt_init(m, s, MTIER_CMD_POOL_ADD, 0);
 		nlt_put_str(m, MTIER_A_POOL_NAME, name);
@@ -183,9 +191,20 @@ static void fuzz(struct nlt_sock *s, unsigned int iters)
 		one_message(s);
 }
 
-TEST(random_and_malformed_messages)
+FIXTURE(fuzz) {
+};
+
+FIXTURE_SETUP(fuzz)
 {
-	unsigned int seed = time(NULL), iters = 20000;
+}
+
+FIXTURE_TEARDOWN(fuzz)
+{
+}
+
+TEST_F_TIMEOUT(fuzz, random_and_malformed_messages, 500)
+{
+	unsigned int seed = time(NULL), iters = 50000;
 	struct nlt_sock s, check;
 	struct nlt_reply r;
 	int status, err;

@@ -8,7 +8,8 @@
 # kernel warn or oops fails even if it passed itself.
 #
 # Usage: run.sh TEST...        (exit status: 0 if nothing failed)
-cd "$(dirname "$0")" || exit 1
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+cd "$ROOT/selftests" || exit 1
 . ./lib.sh
 
 timeout=$(sed -n 's/^timeout=//p' settings)
