@@ -246,9 +246,18 @@ static int mtier_nl_put_ep(struct sk_buff *skb,
 			   const struct mtier_nl_ep_attrs *a,
 			   const struct mtier_endpoint *ep)
 {
+	const struct sockaddr_in6 *sin6 = (const void *)&ep->addr;
 	char addr[MTIER_ADDR_LEN + 1];
 
-	snprintf(addr, sizeof(addr), "%pIScs", &ep->addr);
+	/* As inet_pton_with_scope() reads it: no brackets, numeric scope. */
+	if (ep->addr.ss_family == AF_INET)
+		snprintf(addr, sizeof(addr), "%pI4",
+			 &((const struct sockaddr_in *)&ep->addr)->sin_addr);
+	else if (sin6->sin6_scope_id)
+		snprintf(addr, sizeof(addr), "%pI6c%%%u", &sin6->sin6_addr,
+			 sin6->sin6_scope_id);
+	else
+		snprintf(addr, sizeof(addr), "%pI6c", &sin6->sin6_addr);
 	if (nla_put_string(skb, a->addr, addr) ||
 	    nla_put_u16(skb, a->port, mtier_nl_ep_port(&ep->addr)) ||
 	    nla_put_u32(skb, a->transport, ep->transport))

@@ -37,6 +37,7 @@ for i in $(seq "$cycles"); do
 	insmod "$MTIER_KO" || { ok=0; echo "# insmod failed in cycle $i"; break; }
 	"$MTIER" -j monitor >/tmp/monitor.$i 2>&1 &
 	mon=$!
+	sleep 0.3	# let it subscribe
 	populate || { ok=0; echo "# populating failed in cycle $i"; }
 	[ "$(counts)" = "2 3 2" ] || { ok=0; echo "# cycle $i: counts $(counts)"; }
 	kill $mon 2>/dev/null
