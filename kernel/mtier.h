@@ -280,6 +280,7 @@ static inline struct mtier_peer *to_peer(struct mtier_obj *obj)
 extern const struct mtier_obj_ops mtier_tier_ops;
 struct mtier_tier *mtier_tier_create(const char *name);
 void mtier_tier_add_peer(struct mtier_tier *tier, struct mtier_peer *peer);
+void mtier_tier_announce_peers(struct mtier_tier *tier);
 int mtier_tier_start(struct mtier_tier *tier, struct netlink_ext_ack *extack);
 void mtier_tier_set_cfg(struct mtier_tier *tier,
 			const struct mtier_tier_cfg *cfg);

@@ -155,7 +155,7 @@ static int mtier_nl_parse_ep(struct genl_info *info,
 	char port_str[8];
 
 	if (!nla && !dflt_addr) {
-		nla = mtier_nl_need(info, a->addr, "addr");
+		mtier_nl_need(info, a->addr, "addr");
 		return -EINVAL;
 	}
 	if (nla)
@@ -669,9 +669,12 @@ static int mtier_nl_parse_pool(struct genl_info *info, struct mtier_pool *pool)
 		return err;
 	while ((obj = mtier_obj_next(MTIER_OBJ_POOL, &id))) {
 		if (mtier_nl_ep_overlap(&to_pool(obj)->ep, &pool->ep)) {
-			NL_SET_ERR_MSG_FMT(info->extack,
-					   "pool '%s' already listens on that address",
-					   obj->name);
+			/* Blame what was given; both may be defaults. */
+			NL_SET_ERR_MSG_ATTR_FMT(info->extack,
+						info->attrs[MTIER_A_POOL_ADDR] ?:
+						info->attrs[MTIER_A_POOL_PORT],
+						"pool '%s' already listens on that address",
+						obj->name);
 			return -EADDRINUSE;
 		}
 		id++;
@@ -1005,6 +1008,7 @@ int mtier_nl_tier_add_doit(struct sk_buff *skb, struct genl_info *info)
 	err = mtier_obj_link(&tier->obj);
 	if (err)
 		goto err_stop;
+	mtier_tier_announce_peers(tier);
 	goto out;
 
 err_stop:

@@ -10,15 +10,35 @@
 
 #include "mtier.h"
 
+/**
+ * mtier_tier_announce_peers - tell monitors the tier count of its peers changed
+ * @tier: a tier that was just linked or unlinked
+ *
+ * Context: mtier_lock held.
+ */
+void mtier_tier_announce_peers(struct mtier_tier *tier)
+{
+	u32 i;
+
+	lockdep_assert_held(&mtier_lock);
+	for (i = 0; i < tier->nr_peers; i++)
+		mtier_nl_notify(&tier->peers[i]->obj, MTIER_EV_CHANGE);
+}
+
 static void mtier_tier_stop(struct mtier_obj *obj)
 {
 	struct mtier_tier *tier = to_tier(obj);
+	/* Ids start at 1: a tier with one was linked, so its peers saw it. */
+	bool announced = obj->id;
 	u32 i;
 
 	lockdep_assert_held(&mtier_lock);
 	WRITE_ONCE(tier->state, MTIER_TIER_STATE_DOWN);
-	for (i = 0; i < tier->nr_peers; i++) {
+	for (i = 0; i < tier->nr_peers; i++)
 		tier->peers[i]->tiers--;
+	if (announced)
+		mtier_tier_announce_peers(tier);
+	for (i = 0; i < tier->nr_peers; i++) {
 		mtier_obj_put(&tier->peers[i]->obj);
 		tier->peers[i] = NULL;
 	}

@@ -64,20 +64,6 @@ sys.exit(0 if eval("(" + sys.argv[2] + ")") else 1)' "$out" "$1" && return 0
 	return 1
 }
 
-# todo REASON DESCRIPTION COMMAND...: a check of a known kernel bug; it is
-# reported with a KTAP TODO directive and does not fail the test.
-todo() {
-	local reason=$1 desc=$2
-	shift 2
-	_checks=$((_checks + 1))
-	if "$@" >"$tmp/todo.out" 2>&1; then
-		echo "ok $_checks $desc # TODO $reason"
-	else
-		echo "not ok $_checks $desc # TODO $reason"
-		sed 's/^/#   /' "$tmp/todo.out"
-	fi
-}
-
 # Start from nothing, whatever an earlier test left behind.
 mtier_flush
 
@@ -160,7 +146,7 @@ d[0]["used"] == 0 and d[0]["free"] == 536870912 and d[0]["clients"] == 0 and
 "stats" not in d[0]'
 cli -j pool show p2
 check "pool -j show p2: port of an IPv6 listener" json_ok 'd[0]["port"] == 7600'
-todo "kernel sends IPv6 addr as \"[::1]%0\"" "pool -j show p2: IPv6 addr as given" \
+check "pool -j show p2: IPv6 addr as given" \
 	json_ok 'd[0]["addr"] == "::1"'
 cli -j -p pool
 check "pool -j -p: pretty, all five pools" \
@@ -216,9 +202,9 @@ cli -j peer show d4
 check "peer -j show d4: port and timeout" \
 	json_ok 'd[0]["port"] == 7000 and d[0]["timeout"] == 3000 and d[0]["addr"].find("fe80::1") >= 0'
 cli peer show d3
-check "peer d3 text: bracketed IPv6" out_matches '^peer d3: state down addr \[fd00::3(%0)?\]:7600 '
+check "peer d3 text: bracketed IPv6" out_matches '^peer d3: state down addr \[fd00::3\]:7600 '
 cli -j peer show d3
-todo "kernel sends IPv6 addr as \"[fd00::3]%0\"" "peer -j show d3: IPv6 addr as given" \
+check "peer -j show d3: IPv6 addr as given" \
 	json_ok 'd[0]["addr"] == "fd00::3"'
 
 cli peer set d1 keepalive 500

@@ -341,8 +341,9 @@ TEST_F(nl, pool_address_in_use)
 	pool_req(&self->m, &self->s, "one", 64 * MiB);
 	nlt_put_str(&self->m, MTIER_A_POOL_ADDR, "10.0.0.1");
 	nlt_transact(&self->s, &self->m, &self->r);
-	EXPECT_EQ(-EADDRINUSE, self->r.error);
-	EXPECT_STREQ("pool 'any' already listens on that address", self->r.msg);
+	EXPECT_REFUSED(self->r, EADDRINUSE,
+		       "pool 'any' already listens on that address",
+		       MTIER_A_POOL_ADDR);
 
 	/* another port is fine, and then that exact address is taken */
 	nlt_put_u16(&self->m, MTIER_A_POOL_PORT, 7000);
@@ -352,6 +353,14 @@ TEST_F(nl, pool_address_in_use)
 	nlt_put_u16(&self->m, MTIER_A_POOL_PORT, 7000);
 	nlt_transact(&self->s, &self->m, &self->r);
 	EXPECT_EQ(-EADDRINUSE, self->r.error);
+
+	/* only the port given: the port is to blame */
+	pool_req(&self->m, &self->s, "four", 64 * MiB);
+	nlt_transact(&self->s, &self->m, &self->r);
+	EXPECT_REFUSED(self->r, EADDRINUSE, "already listens", -1);
+	nlt_put_u16(&self->m, MTIER_A_POOL_PORT, 7000);
+	nlt_transact(&self->s, &self->m, &self->r);
+	EXPECT_REFUSED(self->r, EADDRINUSE, "already listens", MTIER_A_POOL_PORT);
 
 	/* a different address on that port is fine */
 	pool_req(&self->m, &self->s, "three", 64 * MiB);

@@ -54,6 +54,8 @@ TEST_F(monitor, lifecycle_of_each_kind)
 	EXPECT_EVENT(MTIER_CMD_PEER_ADD_NTF, "d");
 	ASSERT_EQ(0, nlt_tier_add(&self->s, "t", 1 << 30, "d", &self->r));
 	EXPECT_EVENT(MTIER_CMD_TIER_ADD_NTF, "t");
+	/* the peer's tier count changed */
+	EXPECT_EVENT(MTIER_CMD_PEER_CHANGE_NTF, "d");
 
 	nlt_init(&self->m, &self->s, MTIER_CMD_POOL_SET, 0);
 	nlt_put_str(&self->m, MTIER_A_POOL_NAME, "p");
@@ -76,6 +78,7 @@ TEST_F(monitor, lifecycle_of_each_kind)
 	ASSERT_EQ(0, nlt_del(&self->s, MTIER_CMD_TIER_DEL, MTIER_A_TIER_NAME,
 			     "t", &self->r));
 	EXPECT_EVENT(MTIER_CMD_TIER_DEL_NTF, "t");
+	EXPECT_EVENT(MTIER_CMD_PEER_CHANGE_NTF, "d");
 	ASSERT_EQ(0, nlt_del(&self->s, MTIER_CMD_PEER_DEL, MTIER_A_PEER_NAME,
 			     "d", &self->r));
 	EXPECT_EVENT(MTIER_CMD_PEER_DEL_NTF, "d");
@@ -95,6 +98,7 @@ TEST_F(monitor, refusals_and_reads_are_quiet)
 	EXPECT_EQ(-ENOMEM, nlt_pool_add(&self->s, "p", 1ULL << 50, 0, &self->r));
 	ASSERT_EQ(0, nlt_tier_add(&self->s, "t", 1 << 30, "d", &self->r));
 	EXPECT_EVENT(MTIER_CMD_TIER_ADD_NTF, "t");
+	EXPECT_EVENT(MTIER_CMD_PEER_CHANGE_NTF, "d");
 	EXPECT_EQ(-EBUSY, nlt_del(&self->s, MTIER_CMD_PEER_DEL,
 				  MTIER_A_PEER_NAME, "d", &self->r));
 	EXPECT_EQ(0, nlt_del(&self->s, MTIER_CMD_TIER_GET, MTIER_A_TIER_NAME,

@@ -56,7 +56,7 @@ fi
 # 2: the checkout is a 9p mount at its host path, and writable
 f=$ck/.rig_smoke.$$
 if [ "$(fstype_at "$ck")" = 9p ] && [ -x "$ck/scripts/vm" ] &&
-	[ "$(pwd -P)" = "$ck" ] && echo x >"$f" && rm "$f"; then
+	echo x >"$f" && rm "$f"; then
 	ok 0 checkout_mounted_writable
 else
 	ok 1 checkout_mounted_writable "$ck is $(fstype_at "$ck"), cwd $(pwd -P)"

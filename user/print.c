@@ -184,24 +184,18 @@ void print_enum(const char *jkey, const char *tkey,
 
 /*
  * "listen 0.0.0.0:7471" or "[fe80::1%2]:7471"; two keys in JSON, with the
- * address exactly as the kernel sent it.  Text must stay valid input for
- * ADDR[:PORT], so an address that already comes bracketed ("[fe80::1]%2")
- * loses its brackets before we add ours.
+ * address exactly as the kernel sent it.  Text stays valid ADDR[:PORT]
+ * input: IPv6 addresses are bracketed.
  */
 void print_endpoint(const char *tkey, const char *jaddr, const char *jport,
 		    const char *addr, uint16_t port)
 {
-	const char *close = addr[0] == '[' ? strchr(addr, ']') : NULL;
-
 	if (opts.json) {
 		jadd(jaddr, json_object_new_string(addr));
 		jadd(jport, json_object_new_int(port));
 		return;
 	}
-	if (close)
-		printf(" %s [%.*s%s]:%u", tkey, (int)(close - addr - 1),
-		       addr + 1, close + 1, port);
-	else if (strchr(addr, ':'))
+	if (strchr(addr, ':'))
 		printf(" %s [%s]:%u", tkey, addr, port);
 	else
 		printf(" %s %s:%u", tkey, addr, port);
