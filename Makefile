@@ -6,6 +6,7 @@
 #   make              module and CLI
 #   make deps         install every Debian package build, tests and demo need
 #   make check        everything a change must pass (runs make deps if needed)
+#   make check-debug  the selftests on a KASAN/lockdep/kmemleak debug kernel
 #   make demo         the control plane at work in a VM
 #   make checkstyle   checkpatch --strict and sparse on the kernel sources
 #   make regen        regenerate netlink code and docs from the YAML spec
@@ -19,7 +20,7 @@ DESTDIR ?=
 
 KBUILD := $(MAKE) -C $(KDIR) M=$(CURDIR) W=1 MTIER_VERSION=$(VERSION)
 
-.PHONY: all module cli deps check checkstyle regen regen-check install \
+.PHONY: all module cli deps check check-debug checkstyle regen regen-check install \
 	uninstall clean demo selftests unit
 
 all: module cli
@@ -38,6 +39,9 @@ deps:
 
 check:
 	@scripts/check
+
+check-debug:
+	@scripts/check --debug
 
 demo:
 	@scripts/deps --quiet

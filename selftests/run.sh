@@ -4,8 +4,8 @@
 # Run mtier selftests and print KTAP, the way the kselftest runner does:
 # each test's output is prefixed with "# ", then one result line.  A test
 # exiting 4 is a skip.  Each test gets the timeout from ./settings, and the
-# kernel log it produced is checked for splats: a test that makes the
-# kernel warn or oops fails even if it passed itself.
+# kernel log it produced is checked for splats with the rig's scanner: a
+# test that makes the kernel warn or oops fails even if it passed itself.
 #
 # Usage: run.sh TEST...        (exit status: 0 if nothing failed)
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -13,7 +13,30 @@ cd "$ROOT/selftests" || exit 1
 . ./lib.sh
 
 timeout=$(sed -n 's/^timeout=//p' settings)
-splats='BUG:|WARNING:|Oops|general protection fault|kernel BUG|hung task|blocked for more than|list_add corruption|list_del corruption|refcount_t:|UBSAN:|KASAN:|kmemleak:|Call Trace:'
+
+# With MTIER_KMEMLEAK=1 on a kernel with kmemleak, every test is followed
+# by two scans (a leak is reported on the second scan that finds it, and
+# only once it is ~5 s old); a leak allocated by mtier fails the test.
+leakcheck=0
+kml=/sys/kernel/debug/kmemleak
+if [ "${MTIER_KMEMLEAK:-0}" = 1 ] && [ -w $kml ]; then
+	leakcheck=1
+	echo clear >$kml
+fi
+
+# Print the kmemleak reports that are ours: named [mtier] in a backtrace,
+# or with an address no symbol resolves any more (an unloaded module).
+our_leaks() {
+	echo scan >$kml
+	sleep 6
+	echo scan >$kml
+	awk '
+		/^unreferenced object/ { if (ours) printf "%s", rep; rep = ""; ours = 0 }
+		{ rep = rep $0 "\n" }
+		/\[mtier\]/ || /\] 0xffffffff[0-9a-f]+$/ { ours = 1 }
+		END { if (ours) printf "%s", rep }' $kml
+	echo clear >$kml
+}
 
 # The C tests talk to a loaded module; script tests manage it themselves.
 if [ ! -d /sys/module/mtier ] && [ -f "$MTIER_KO" ] && [ "$(id -u)" = 0 ]; then
@@ -31,8 +54,17 @@ for t in "$@"; do
 	before=$(dmesg 2>/dev/null | wc -l)
 	timeout --foreground -k 10 "$timeout" "./$t" 2>&1 | sed -u 's/^/# /'
 	rc=${PIPESTATUS[0]}
-	new=$(dmesg 2>/dev/null | tail -n +$((before + 1)) | grep -E "$splats")
-	if [ -n "$new" ]; then
+	if [ $leakcheck = 1 ]; then
+		leaks=$(our_leaks)
+		if [ -n "$leaks" ]; then
+			echo "# kmemleak after $t:"
+			echo "$leaks" | head -n 60 | sed 's/^/#   /'
+			[ $rc = 0 ] || [ $rc = 4 ] && rc=98
+		fi
+	fi
+	# The rig's scanner decides what a splat is (scripts/vm DMESG_BAD).
+	dmesg 2>/dev/null | tail -n +$((before + 1)) >/tmp/run.dmesg
+	if ! new=$("$ROOT/scripts/vm" --check-dmesg /tmp/run.dmesg 2>&1); then
 		echo "# kernel log after $t:"
 		echo "$new" | head -n 40 | sed 's/^/#   /'
 		[ $rc = 0 ] || [ $rc = 4 ] && rc=99
@@ -41,6 +73,8 @@ for t in "$@"; do
 	0)   echo "ok $n selftests: mtier: $t" ;;
 	4)   echo "ok $n selftests: mtier: $t # SKIP" ;;
 	124) echo "not ok $n selftests: mtier: $t # TIMEOUT $timeout seconds"
+	     failed=$((failed + 1)) ;;
+	98)  echo "not ok $n selftests: mtier: $t # memory leak"
 	     failed=$((failed + 1)) ;;
 	99)  echo "not ok $n selftests: mtier: $t # kernel splat"
 	     failed=$((failed + 1)) ;;
