@@ -2,34 +2,60 @@
 /*
  * mtier: a memory tier made of DRAM donated by other nodes.
  *
- * Module entry points.  Loading registers the netlink family, after which
- * everything is driven from userspace (the mtier tool).  Unloading stops
- * the control plane first, so that no request can race with the teardown,
- * and then deletes every object that is left.
+ * Module entry points.  Loading sets up the work queue, the block major,
+ * the RDMA client and last the netlink family, after which everything is
+ * driven from userspace (the mtier tool).  Unloading stops the control
+ * plane first, so that no request can race with the teardown, then deletes
+ * every object that is left (tiers, peers, pools: each waits for its I/O,
+ * connections and sessions to end), and undoes the rest in reverse.
  */
+#include <linux/blkdev.h>
 #include <linux/module.h>
 #include <net/genetlink.h>
 
 #include "mtier.h"
 
+struct workqueue_struct *mtier_wq;
+
 static int __init mtier_init(void)
 {
 	int err;
 
+	mtier_wq = alloc_workqueue("mtier", WQ_MEM_RECLAIM | WQ_UNBOUND, 0);
+	if (!mtier_wq)
+		return -ENOMEM;
+	err = register_blkdev(0, "mtier");
+	if (err < 0)
+		goto err_wq;
+	mtier_major = err;
+	err = mtier_rdma_init();
+	if (err)
+		goto err_blkdev;
 	err = mtier_nl_init();
 	if (err) {
 		pr_err("mtier: cannot register the netlink family: %d\n", err);
-		return err;
+		goto err_rdma;
 	}
 	pr_info("mtier: loaded (netlink family %s, version %d)\n",
 		MTIER_FAMILY_NAME, MTIER_FAMILY_VERSION);
 	return 0;
+
+err_rdma:
+	mtier_rdma_exit();
+err_blkdev:
+	unregister_blkdev(mtier_major, "mtier");
+err_wq:
+	destroy_workqueue(mtier_wq);
+	return err;
 }
 
 static void __exit mtier_exit(void)
 {
 	mtier_nl_exit();
 	mtier_registry_teardown();
+	mtier_rdma_exit();
+	unregister_blkdev(mtier_major, "mtier");
+	destroy_workqueue(mtier_wq);
 	pr_info("mtier: unloaded\n");
 }
 

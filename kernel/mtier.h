@@ -39,7 +39,11 @@
 #include <linux/mutex.h>
 #include <linux/socket.h>
 #include <linux/types.h>
+#include <linux/blk-mq.h>
+#include <linux/rwsem.h>
 #include <linux/u64_stats_sync.h>
+#include <linux/workqueue.h>
+#include <linux/xarray.h>
 #include <net/net_namespace.h>
 
 #include <uapi/linux/mtier.h>
@@ -53,8 +57,14 @@
 #define MTIER_WINDOW_DEFAULT	32	/* pages */
 #define MTIER_HISTORY_DEFAULT	32	/* accesses */
 #define MTIER_CACHE_DEFAULT	(32ULL << 20)
+#define MTIER_MAX_QUEUES	16	/* data queue pairs per peer */
+#define MTIER_QUEUE_DEPTH	128	/* requests per hardware queue */
+#define MTIER_LAT_BUCKETS	24	/* latency histogram: 1 us .. 8 s */
 
 extern struct mutex mtier_lock;
+/* Connection, session and slow-I/O work; WQ_MEM_RECLAIM: swap goes here. */
+extern struct workqueue_struct *mtier_wq;
+extern int mtier_major;
 
 enum mtier_obj_type {
 	MTIER_OBJ_POOL,
@@ -132,6 +142,10 @@ struct mtier_endpoint {
  * @clients: connected clients [rt]
  * @slab_allocs, @slab_frees, @alloc_fails, @connects, @proto_errors:
  *	counters [rt]
+ * @ctrl_msgs: control messages served; I/O makes none [rt]
+ * @listener: the rdma_cm listener while listening [cfg]
+ * @sess_lock: protects @sessions
+ * @sessions: the clients' sessions (donor.c)
  */
 struct mtier_pool {
 	struct mtier_obj obj;
@@ -146,6 +160,12 @@ struct mtier_pool {
 	atomic64_t alloc_fails;
 	atomic64_t connects;
 	atomic64_t proto_errors;
+	atomic64_t ctrl_msgs;
+
+	/* donor.c */
+	struct mtier_listener *listener; /* [cfg] */
+	spinlock_t sess_lock;		/* sessions */
+	struct list_head sessions;
 };
 
 /**
@@ -158,6 +178,8 @@ struct mtier_pool {
  * @state: enum mtier_peer_state [rt]
  * @rtt_us: last round-trip time [rt]
  * @slabs, @connects, @errors, @timeouts: counters [rt]
+ *
+ * The connection's fields are described in client.c.
  */
 struct mtier_peer {
 	struct mtier_obj obj;
@@ -171,6 +193,18 @@ struct mtier_peer {
 	atomic64_t connects;
 	atomic64_t errors;
 	atomic64_t timeouts;
+
+	/* client.c */
+	struct mutex lock;		/* opening and closing conn */
+	struct mtier_conn __rcu *conn;
+	struct rw_semaphore conn_rwsem;	/* held by control calls */
+	struct delayed_work work;	/* connect, tear down, reconnect */
+	struct delayed_work ka_work;	/* keepalive */
+	u64 gen_next;			/* under lock */
+	bool stopping;
+	u32 last_error;			/* errno of the last failed connect [rt] */
+	u64 slab_size;			/* the donor's [rt] */
+	u64 donor_free;			/* the donor's free bytes [rt] */
 };
 
 /* Counters of a tier; see tier-stats in the netlink spec. */
@@ -193,12 +227,13 @@ enum mtier_tier_counter {
 
 /*
  * Per-CPU counters of a tier, written on the I/O path without locks and
- * summed with u64_stats retries.  MTIER_TC_INFLIGHT goes up on one CPU and
- * down on another, so only its sum over all CPUs means anything.
+ * summed with u64_stats retries.  MTIER_TC_INFLIGHT is not one of them: it
+ * is a level, tier->inflight.
  */
 struct mtier_tier_pcpu_stats {
 	struct u64_stats_sync syncp;
 	u64_stats_t c[MTIER_TC_NR];
+	u64_stats_t lat[MTIER_LAT_BUCKETS];
 };
 
 /**
@@ -223,9 +258,12 @@ struct mtier_tier_cfg {
  * @nr_peers: entries in @peers [cfg]
  * @peers: the peers, each holding a reference [cfg]
  * @cfg: prefetch and cache settings [cfg]
- * @state: enum mtier_tier_state [rt]
  * @pcpu: per-CPU counters [rt]
+ * @inflight: requests being served [rt]
  * @cache_bytes: bytes in the prefetch cache [rt]
+ *
+ * Its state is not stored: live when all its peers are up, else degraded.
+ * The block device's fields are described in blkdev.c.
  */
 struct mtier_tier {
 	struct mtier_obj obj;
@@ -234,9 +272,21 @@ struct mtier_tier {
 	u32 nr_peers;
 	struct mtier_peer *peers[MTIER_MAX_PEERS];
 	struct mtier_tier_cfg cfg;
-	u32 state;
 	struct mtier_tier_pcpu_stats __percpu *pcpu;
+	atomic_t inflight;
 	atomic64_t cache_bytes;
+
+	/* blkdev.c */
+	struct blk_mq_tag_set tag_set;
+	struct gendisk *disk;
+	int index;
+	bool deleting;
+	struct xarray slabs;		/* slab index -> struct mtier_tslab */
+	u32 slab_shift;			/* 0 until the first slab [rt] */
+	struct mutex map_lock;		/* changes to slabs, slab_shift */
+	spinlock_t slow_lock;		/* slow_list */
+	struct list_head slow_list;
+	struct work_struct slow_work;
 };
 
 /* registry.c */
@@ -260,6 +310,7 @@ extern const struct mtier_obj_ops mtier_pool_ops;
 u64 mtier_pool_donatable(void);
 u64 mtier_pool_donated(void);
 struct mtier_pool *mtier_pool_create(const char *name);
+u64 mtier_pool_free(struct mtier_pool *pool);
 int mtier_pool_start(struct mtier_pool *pool, struct netlink_ext_ack *extack);
 void mtier_pool_resize(struct mtier_pool *pool, u64 size);
 static inline struct mtier_pool *to_pool(struct mtier_obj *obj)
@@ -276,6 +327,29 @@ static inline struct mtier_peer *to_peer(struct mtier_obj *obj)
 	return container_of(obj, struct mtier_peer, obj);
 }
 
+/* donor.c */
+struct ib_device;
+int mtier_donor_listen(struct mtier_pool *pool, struct netlink_ext_ack *extack);
+void mtier_donor_unlisten(struct mtier_pool *pool);
+struct ib_device *mtier_donor_listener_device(struct mtier_pool *pool);
+void mtier_donor_stop(struct mtier_pool *pool);
+void mtier_donor_device_removed(struct ib_device *dev);
+
+/* client.c */
+void mtier_client_start(struct mtier_peer *peer);
+void mtier_client_stop(struct mtier_peer *peer);
+void mtier_client_device_removed(struct mtier_peer *peer, struct ib_device *dev);
+void mtier_peer_fail(struct mtier_peer *peer, const char *why);
+
+/* blkdev.c */
+int mtier_blkdev_create(struct mtier_tier *tier);
+bool mtier_blkdev_busy(struct mtier_tier *tier);
+void mtier_blkdev_destroy(struct mtier_tier *tier);
+
+/* rdma.c */
+int mtier_rdma_init(void);
+void mtier_rdma_exit(void);
+
 /* tier.c */
 extern const struct mtier_obj_ops mtier_tier_ops;
 struct mtier_tier *mtier_tier_create(const char *name);
@@ -284,7 +358,9 @@ void mtier_tier_announce_peers(struct mtier_tier *tier);
 int mtier_tier_start(struct mtier_tier *tier, struct netlink_ext_ack *extack);
 void mtier_tier_set_cfg(struct mtier_tier *tier,
 			const struct mtier_tier_cfg *cfg);
-void mtier_tier_read_stats(struct mtier_tier *tier, u64 sum[MTIER_TC_NR]);
+void mtier_tier_read_stats(struct mtier_tier *tier, u64 sum[MTIER_TC_NR],
+			   u64 lat[MTIER_LAT_BUCKETS]);
+u32 mtier_tier_state(struct mtier_tier *tier);
 static inline struct mtier_tier *to_tier(struct mtier_obj *obj)
 {
 	return container_of(obj, struct mtier_tier, obj);

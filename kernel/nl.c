@@ -291,7 +291,7 @@ static int mtier_nl_fill_pool(struct sk_buff *skb, struct mtier_obj *obj)
 	static const u16 stat_attrs[] = {
 		MTIER_A_POOL_STATS_SLAB_ALLOCS, MTIER_A_POOL_STATS_SLAB_FREES,
 		MTIER_A_POOL_STATS_ALLOC_FAILS, MTIER_A_POOL_STATS_CONNECTS,
-		MTIER_A_POOL_STATS_PROTO_ERRORS,
+		MTIER_A_POOL_STATS_PROTO_ERRORS, MTIER_A_POOL_STATS_CTRL_MSGS,
 	};
 	struct mtier_pool *pool = to_pool(obj);
 	u64 used = atomic64_read(&pool->used);
@@ -302,6 +302,7 @@ static int mtier_nl_fill_pool(struct sk_buff *skb, struct mtier_obj *obj)
 		atomic64_read(&pool->alloc_fails),
 		atomic64_read(&pool->connects),
 		atomic64_read(&pool->proto_errors),
+		atomic64_read(&pool->ctrl_msgs),
 	};
 
 	BUILD_BUG_ON(ARRAY_SIZE(stats) != ARRAY_SIZE(stat_attrs));
@@ -341,7 +342,10 @@ static int mtier_nl_fill_peer(struct sk_buff *skb, struct mtier_obj *obj)
 	    nla_put_u32(skb, MTIER_A_PEER_RTT, READ_ONCE(peer->rtt_us)) ||
 	    nla_put_u32(skb, MTIER_A_PEER_KEEPALIVE, peer->keepalive_ms) ||
 	    nla_put_u32(skb, MTIER_A_PEER_TIMEOUT, peer->timeout_ms) ||
-	    nla_put_u32(skb, MTIER_A_PEER_TIERS, peer->tiers))
+	    nla_put_u32(skb, MTIER_A_PEER_TIERS, peer->tiers) ||
+	    nla_put_uint(skb, MTIER_A_PEER_SLAB_SIZE, READ_ONCE(peer->slab_size)) ||
+	    nla_put_uint(skb, MTIER_A_PEER_DONOR_FREE, READ_ONCE(peer->donor_free)) ||
+	    nla_put_u32(skb, MTIER_A_PEER_ERROR, READ_ONCE(peer->last_error)))
 		return -EMSGSIZE;
 	return mtier_nl_put_counters(skb, MTIER_A_PEER_STATS, stat_attrs, stats,
 				     ARRAY_SIZE(stats));
@@ -368,7 +372,8 @@ static const u16 mtier_tier_stat_attrs[MTIER_TC_NR + 1] = {
 static int mtier_nl_fill_tier(struct sk_buff *skb, struct mtier_obj *obj)
 {
 	struct mtier_tier *tier = to_tier(obj);
-	u64 stats[MTIER_TC_NR + 1];
+	u64 stats[MTIER_TC_NR + 1], lat[MTIER_LAT_BUCKETS];
+	struct nlattr *nest;
 	u32 i;
 
 	if (nla_put_u32(skb, MTIER_A_TIER_ID, obj->id) ||
@@ -384,14 +389,29 @@ static int mtier_nl_fill_tier(struct sk_buff *skb, struct mtier_obj *obj)
 	    nla_put_u32(skb, MTIER_A_TIER_WINDOW_MAX, tier->cfg.window_max) ||
 	    nla_put_u32(skb, MTIER_A_TIER_HISTORY, tier->cfg.history) ||
 	    nla_put_uint(skb, MTIER_A_TIER_CACHE_SIZE, tier->cfg.cache_size) ||
-	    nla_put_u32(skb, MTIER_A_TIER_STATE, READ_ONCE(tier->state)))
+	    (tier->disk &&
+	     nla_put_string(skb, MTIER_A_TIER_DEV, tier->disk->disk_name)) ||
+	    nla_put_u32(skb, MTIER_A_TIER_STATE, mtier_tier_state(tier)))
 		return -EMSGSIZE;
 
-	mtier_tier_read_stats(tier, stats);
+	mtier_tier_read_stats(tier, stats, lat);
+	stats[MTIER_TC_INFLIGHT] = atomic_read(&tier->inflight);
 	stats[MTIER_TC_NR] = atomic64_read(&tier->cache_bytes);
-	return mtier_nl_put_counters(skb, MTIER_A_TIER_STATS,
-				     mtier_tier_stat_attrs, stats,
-				     ARRAY_SIZE(stats));
+	nest = nla_nest_start(skb, MTIER_A_TIER_STATS);
+	if (!nest)
+		return -EMSGSIZE;
+	for (i = 0; i < ARRAY_SIZE(stats); i++)
+		if (nla_put_uint(skb, mtier_tier_stat_attrs[i], stats[i]))
+			goto err_cancel;
+	for (i = 0; i < MTIER_LAT_BUCKETS; i++)
+		if (nla_put_uint(skb, MTIER_A_TIER_STATS_LAT_HIST, lat[i]))
+			goto err_cancel;
+	nla_nest_end(skb, nest);
+	return 0;
+
+err_cancel:
+	nla_nest_cancel(skb, nest);
+	return -EMSGSIZE;
 }
 
 static const struct mtier_nl_kind mtier_nl_kinds[MTIER_OBJ_NR] = {

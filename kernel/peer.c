@@ -2,8 +2,9 @@
 /*
  * mtier: peers, the donor nodes this node takes memory from.
  *
- * A peer owns the connection to one donor's pool.  Tiers spread their
- * memory over peers; a peer in use by a tier cannot be deleted.
+ * A peer owns the connection to one donor's pool (client.c).  Tiers
+ * spread their memory over peers; a peer in use by a tier cannot be
+ * deleted.
  */
 #include <linux/slab.h>
 
@@ -16,7 +17,7 @@ static const char *mtier_peer_busy(struct mtier_obj *obj)
 
 static void mtier_peer_stop(struct mtier_obj *obj)
 {
-	WRITE_ONCE(to_peer(obj)->state, MTIER_PEER_STATE_DOWN);
+	mtier_client_stop(to_peer(obj));
 }
 
 static void mtier_peer_release(struct mtier_obj *obj)
@@ -55,12 +56,14 @@ struct mtier_peer *mtier_peer_create(const char *name)
  * @peer: the peer, not linked yet
  * @extack: where to explain a failure
  *
- * Connecting comes with the RDMA transport; until then the peer stays down.
+ * The peer connects in the background (client.c): its state goes from
+ * connecting to up, and monitors hear about it.
  *
  * Context: mtier_lock held.
  */
 int mtier_peer_start(struct mtier_peer *peer, struct netlink_ext_ack *extack)
 {
 	lockdep_assert_held(&mtier_lock);
+	mtier_client_start(peer);
 	return 0;
 }

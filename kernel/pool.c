@@ -3,7 +3,7 @@
  * mtier: pools, the memory this node donates to other nodes.
  *
  * A pool is a capacity, not memory: slabs are allocated only when a client
- * asks for them.  The sum of all pool capacities is bounded by a share of
+ * asks for them (donor.c).  The sum of all pool capacities is bounded by a share of
  * this node's RAM (max_donate_percent) so that a node cannot promise more
  * than it could ever give.
  */
@@ -72,8 +72,19 @@ static void mtier_pool_stop(struct mtier_obj *obj)
 {
 	struct mtier_pool *pool = to_pool(obj);
 
+	mtier_donor_stop(pool);
 	mtier_donated -= pool->size;
-	WRITE_ONCE(pool->state, MTIER_POOL_STATE_DOWN);
+}
+
+/**
+ * mtier_pool_free - what a pool can still hand out
+ * @pool: the pool
+ */
+u64 mtier_pool_free(struct mtier_pool *pool)
+{
+	u64 size = READ_ONCE(pool->size), used = atomic64_read(&pool->used);
+
+	return size > used ? size - used : 0;
 }
 
 static void mtier_pool_release(struct mtier_obj *obj)
@@ -102,6 +113,8 @@ struct mtier_pool *mtier_pool_create(const char *name)
 		return NULL;
 	mtier_obj_init(&pool->obj, &mtier_pool_ops, name);
 	pool->state = MTIER_POOL_STATE_DOWN;
+	spin_lock_init(&pool->sess_lock);
+	INIT_LIST_HEAD(&pool->sessions);
 	return pool;
 }
 
@@ -110,15 +123,19 @@ struct mtier_pool *mtier_pool_create(const char *name)
  * @pool: the pool, not linked yet
  * @extack: where to explain a failure
  *
- * The pool's capacity counts against the node's donatable memory from here
- * on.  Accepting clients comes with the RDMA transport; until then the pool
- * stays down.
+ * The pool listens for clients, and its capacity counts against the
+ * node's donatable memory from here on.
  *
  * Context: mtier_lock held.
  */
 int mtier_pool_start(struct mtier_pool *pool, struct netlink_ext_ack *extack)
 {
+	int err;
+
 	lockdep_assert_held(&mtier_lock);
+	err = mtier_donor_listen(pool, extack);
+	if (err)
+		return err;
 	mtier_donated += pool->size;
 	return 0;
 }

@@ -5,6 +5,7 @@
  * A tier spreads its memory over one or more peers and keeps a reference
  * on each of them for its whole life.
  */
+#include <linux/netlink.h>
 #include <linux/percpu.h>
 #include <linux/slab.h>
 
@@ -33,7 +34,7 @@ static void mtier_tier_stop(struct mtier_obj *obj)
 	u32 i;
 
 	lockdep_assert_held(&mtier_lock);
-	WRITE_ONCE(tier->state, MTIER_TIER_STATE_DOWN);
+	mtier_blkdev_destroy(tier);
 	for (i = 0; i < tier->nr_peers; i++)
 		tier->peers[i]->tiers--;
 	if (announced)
@@ -53,9 +54,16 @@ static void mtier_tier_release(struct mtier_obj *obj)
 	kfree(tier);
 }
 
+static const char *mtier_tier_busy(struct mtier_obj *obj)
+{
+	return mtier_blkdev_busy(to_tier(obj)) ? "its block device is open" :
+						  NULL;
+}
+
 const struct mtier_obj_ops mtier_tier_ops = {
 	.kind		= "tier",
 	.type		= MTIER_OBJ_TIER,
+	.busy		= mtier_tier_busy,
 	.stop		= mtier_tier_stop,
 	.release	= mtier_tier_release,
 };
@@ -81,7 +89,6 @@ struct mtier_tier *mtier_tier_create(const char *name)
 	tier->cfg.window_max = MTIER_WINDOW_DEFAULT;
 	tier->cfg.history = MTIER_HISTORY_DEFAULT;
 	tier->cfg.cache_size = MTIER_CACHE_DEFAULT;
-	tier->state = MTIER_TIER_STATE_DOWN;
 	return tier;
 }
 
@@ -105,14 +112,37 @@ void mtier_tier_add_peer(struct mtier_tier *tier, struct mtier_peer *peer)
  * @tier: the tier, not linked yet
  * @extack: where to explain a failure
  *
- * The block device comes with the data path; until then the tier is down.
+ * The tier gets its block device, usable at once: reads of space never
+ * written return zeroes, and writes wait for a slab from an up peer.
  *
  * Context: mtier_lock held.
  */
 int mtier_tier_start(struct mtier_tier *tier, struct netlink_ext_ack *extack)
 {
+	int err;
+
 	lockdep_assert_held(&mtier_lock);
-	return 0;
+	err = mtier_blkdev_create(tier);
+	if (err)
+		NL_SET_ERR_MSG_FMT(extack, "cannot create the block device: error %d",
+				   err);
+	return err;
+}
+
+/**
+ * mtier_tier_state - live when every peer of the tier is up, else degraded
+ * @tier: the tier
+ */
+u32 mtier_tier_state(struct mtier_tier *tier)
+{
+	u32 i;
+
+	if (!tier->disk)
+		return MTIER_TIER_STATE_DOWN;
+	for (i = 0; i < tier->nr_peers; i++)
+		if (READ_ONCE(tier->peers[i]->state) != MTIER_PEER_STATE_UP)
+			return MTIER_TIER_STATE_DEGRADED;
+	return MTIER_TIER_STATE_LIVE;
 }
 
 /**
@@ -133,14 +163,17 @@ void mtier_tier_set_cfg(struct mtier_tier *tier,
  * mtier_tier_read_stats - sum the per-CPU counters of a tier
  * @tier: the tier
  * @sum: where to put the sums, indexed by enum mtier_tier_counter
+ * @lat: where to put the latency histogram
  */
-void mtier_tier_read_stats(struct mtier_tier *tier, u64 sum[MTIER_TC_NR])
+void mtier_tier_read_stats(struct mtier_tier *tier, u64 sum[MTIER_TC_NR],
+			   u64 lat[MTIER_LAT_BUCKETS])
 {
-	u64 one[MTIER_TC_NR];
+	u64 one[MTIER_TC_NR], one_lat[MTIER_LAT_BUCKETS];
 	unsigned int seq;
 	int cpu, i;
 
 	memset(sum, 0, sizeof(u64) * MTIER_TC_NR);
+	memset(lat, 0, sizeof(u64) * MTIER_LAT_BUCKETS);
 	for_each_possible_cpu(cpu) {
 		const struct mtier_tier_pcpu_stats *p = per_cpu_ptr(tier->pcpu, cpu);
 
@@ -148,8 +181,12 @@ void mtier_tier_read_stats(struct mtier_tier *tier, u64 sum[MTIER_TC_NR])
 			seq = u64_stats_fetch_begin(&p->syncp);
 			for (i = 0; i < MTIER_TC_NR; i++)
 				one[i] = u64_stats_read(&p->c[i]);
+			for (i = 0; i < MTIER_LAT_BUCKETS; i++)
+				one_lat[i] = u64_stats_read(&p->lat[i]);
 		} while (u64_stats_fetch_retry(&p->syncp, seq));
 		for (i = 0; i < MTIER_TC_NR; i++)
 			sum[i] += one[i];
+		for (i = 0; i < MTIER_LAT_BUCKETS; i++)
+			lat[i] += one_lat[i];
 	}
 }

@@ -53,7 +53,7 @@ enum mtier_peer_state {
 
 /**
  * enum mtier_tier_state
- * @MTIER_TIER_STATE_DOWN: The tier exists but has no block device.
+ * @MTIER_TIER_STATE_DOWN: The tier exists but has no block device (not used).
  * @MTIER_TIER_STATE_LIVE: The block device is present and all of its peers are
  *   up.
  * @MTIER_TIER_STATE_DEGRADED: The block device is present but some peer is not
@@ -84,6 +84,7 @@ enum {
 	MTIER_A_POOL_STATS_ALLOC_FAILS,
 	MTIER_A_POOL_STATS_CONNECTS,
 	MTIER_A_POOL_STATS_PROTO_ERRORS,
+	MTIER_A_POOL_STATS_CTRL_MSGS,
 
 	__MTIER_A_POOL_STATS_MAX,
 	MTIER_A_POOL_STATS_MAX = (__MTIER_A_POOL_STATS_MAX - 1)
@@ -128,6 +129,9 @@ enum {
 	MTIER_A_PEER_KEEPALIVE,
 	MTIER_A_PEER_TIMEOUT,
 	MTIER_A_PEER_TIERS,
+	MTIER_A_PEER_SLAB_SIZE,
+	MTIER_A_PEER_DONOR_FREE,
+	MTIER_A_PEER_ERROR,
 	MTIER_A_PEER_STATS,
 
 	__MTIER_A_PEER_MAX,
@@ -149,6 +153,7 @@ enum {
 	MTIER_A_TIER_STATS_PREFETCH_LATE_HITS,
 	MTIER_A_TIER_STATS_PREFETCH_UNUSED,
 	MTIER_A_TIER_STATS_CACHE_BYTES,
+	MTIER_A_TIER_STATS_LAT_HIST,
 
 	__MTIER_A_TIER_STATS_MAX,
 	MTIER_A_TIER_STATS_MAX = (__MTIER_A_TIER_STATS_MAX - 1)

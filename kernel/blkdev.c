@@ -1,0 +1,589 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * mtier: a tier's block device.
+ *
+ * The device's space is cut into slabs, the donors' unit; the slab map
+ * (tier->slabs) says which remote slab holds each one.  Reads and writes
+ * never cross a 1 MiB boundary (chunk_sectors), so each request lies in one
+ * slab and becomes one one-sided transfer straight between the request's
+ * pages and the remote slab.  Reads of space never written return zeroes
+ * without touching the network.  Writes to space without a slab, discards
+ * and write-zeroes need a round trip to a donor, so they go to the tier's
+ * slow work; everything else is completed from the transfer's completion.
+ *
+ * Slabs are allocated on first write, on a peer chosen by the power of two
+ * choices over the peers' free capacity, and given back when a discard
+ * covers them whole.  A slab whose peer's connection is not the one it was
+ * allocated in is lost: its reads and writes fail with EIO until a discard
+ * covers it.
+ *
+ * Locking and lifetime:
+ *  - tier->slabs is read under RCU on the I/O path and changed under
+ *    tier->map_lock by the slow work (or at teardown).
+ *  - A transfer holds slab->inflight; a slab leaving the map is freed only
+ *    once an RCU grace period and its in-flight transfers are over.
+ */
+#include <linux/blk-mq.h>
+#include <linux/idr.h>
+#include <linux/random.h>
+#include <linux/slab.h>
+
+#include "mtier.h"
+#include "transport.h"
+
+#define MTIER_IO_CHUNK		(MTIER_SLAB_MIN >> SECTOR_SHIFT)
+#define MTIER_MAX_DISCARD	(1U << (30 - SECTOR_SHIFT))
+
+int mtier_major;
+static DEFINE_IDA(mtier_index_ida);
+
+/* One slab of a tier: where its replicas live (one for now). */
+struct mtier_tslab {
+	u8 nr;
+	atomic_t inflight;
+	struct rcu_head rcu;
+	struct mtier_rslab rep[MTIER_MAX_REPLICAS];
+};
+
+/* Per request. */
+struct mtier_cmd {
+	struct mtier_tier *tier;
+	struct mtier_tslab *ts;
+	struct mtier_peer *peer;
+	struct list_head slow;
+	u64 start_ns;
+	blk_status_t status;
+	struct mtier_xfer x;
+	struct scatterlist sgl[MTIER_MAX_SEGS];
+};
+
+static void mtier_count(struct mtier_tier *tier, int counter, u64 val)
+{
+	struct mtier_tier_pcpu_stats *s = get_cpu_ptr(tier->pcpu);
+
+	u64_stats_update_begin(&s->syncp);
+	u64_stats_add(&s->c[counter], val);
+	u64_stats_update_end(&s->syncp);
+	put_cpu_ptr(tier->pcpu);
+}
+
+static void mtier_cmd_account(struct mtier_cmd *cmd, struct request *rq)
+{
+	struct mtier_tier *tier = cmd->tier;
+	struct mtier_tier_pcpu_stats *s;
+	u64 us = (ktime_get_ns() - cmd->start_ns) / NSEC_PER_USEC;
+	int bucket = us > 1 ? min_t(int, ilog2(us), MTIER_LAT_BUCKETS - 1) : 0;
+	bool write = op_is_write(req_op(rq));
+
+	s = get_cpu_ptr(tier->pcpu);
+	u64_stats_update_begin(&s->syncp);
+	if (cmd->status) {
+		u64_stats_inc(&s->c[MTIER_TC_ERRORS]);
+	} else if (req_op(rq) == REQ_OP_READ || req_op(rq) == REQ_OP_WRITE) {
+		u64_stats_inc(&s->c[write ? MTIER_TC_WRITES : MTIER_TC_READS]);
+		u64_stats_add(&s->c[write ? MTIER_TC_WRITE_BYTES :
+				    MTIER_TC_READ_BYTES], blk_rq_bytes(rq));
+	}
+	u64_stats_inc(&s->lat[bucket]);
+	u64_stats_update_end(&s->syncp);
+	put_cpu_ptr(tier->pcpu);
+	atomic_dec(&tier->inflight);
+}
+
+static void mtier_cmd_end(struct request *rq, blk_status_t status)
+{
+	struct mtier_cmd *cmd = blk_mq_rq_to_pdu(rq);
+
+	cmd->status = status;
+	blk_mq_complete_request(rq);
+}
+
+static void mtier_complete_rq(struct request *rq)
+{
+	struct mtier_cmd *cmd = blk_mq_rq_to_pdu(rq);
+
+	mtier_cmd_account(cmd, rq);
+	blk_mq_end_request(rq, cmd->status);
+}
+
+/* --- The slab map ----------------------------------------------------- */
+
+static bool mtier_tslab_lost(const struct mtier_tslab *ts)
+{
+	return mtier_peer_gen(ts->rep[0].peer) != ts->rep[0].gen;
+}
+
+/* The slab holding byte @off, with a transfer reference; NULL if none. */
+static struct mtier_tslab *mtier_tslab_get(struct mtier_tier *tier, u64 off,
+					   u32 shift)
+{
+	struct mtier_tslab *ts;
+
+	rcu_read_lock();
+	ts = xa_load(&tier->slabs, off >> shift);
+	if (ts)
+		atomic_inc(&ts->inflight);
+	rcu_read_unlock();
+	return ts;
+}
+
+static void mtier_tslab_put(struct mtier_tslab *ts)
+{
+	if (atomic_dec_and_test(&ts->inflight))
+		wake_up_var(&ts->inflight);
+}
+
+/*
+ * Choose a peer for a new slab: two candidates at random among those up
+ * with the tier's slab size, the one whose donor has more free space wins.
+ */
+static struct mtier_peer *mtier_tier_place(struct mtier_tier *tier, u64 size,
+					   unsigned long tried)
+{
+	struct mtier_peer *cand[MTIER_MAX_PEERS], *a, *b;
+	u32 i, n = 0;
+
+	for (i = 0; i < tier->nr_peers; i++) {
+		struct mtier_peer *peer = tier->peers[i];
+
+		if (test_bit(i, &tried) || !mtier_peer_gen(peer))
+			continue;
+		if (size && mtier_peer_slab_size(peer) != size)
+			continue;
+		if (mtier_peer_donor_free(peer) < mtier_peer_slab_size(peer))
+			continue;
+		cand[n++] = peer;
+	}
+	if (!n)
+		return NULL;
+	a = cand[get_random_u32_below(n)];
+	b = cand[get_random_u32_below(n)];
+	return mtier_peer_donor_free(a) >= mtier_peer_donor_free(b) ? a : b;
+}
+
+/* Make sure slab @idx... of byte @off exists.  Context: the slow work. */
+static int mtier_tier_map(struct mtier_tier *tier, u64 off)
+{
+	unsigned long tried = 0;
+	struct mtier_tslab *ts;
+	struct mtier_peer *peer;
+	int err = -ENOSPC;
+	u32 shift, i;
+	u64 size;
+
+	mutex_lock(&tier->map_lock);
+	shift = tier->slab_shift;
+	if (shift && xa_load(&tier->slabs, off >> shift)) {
+		mutex_unlock(&tier->map_lock);
+		return 0;
+	}
+	ts = kzalloc(sizeof(*ts), GFP_KERNEL);
+	if (!ts) {
+		mutex_unlock(&tier->map_lock);
+		return -ENOMEM;
+	}
+	size = shift ? 1ULL << shift : 0;
+	while ((peer = mtier_tier_place(tier, size, tried))) {
+		err = mtier_peer_alloc_slab(peer, &ts->rep[0]);
+		if (!err)
+			break;
+		for (i = 0; i < tier->nr_peers; i++)
+			if (tier->peers[i] == peer)
+				__set_bit(i, &tried);
+	}
+	if (!peer) {
+		/* nobody up at all is an I/O error; all full is no space */
+		for (i = 0; i < tier->nr_peers; i++)
+			if (mtier_peer_gen(tier->peers[i]))
+				break;
+		if (i == tier->nr_peers)
+			err = -EIO;
+		goto err_free;
+	}
+	ts->nr = 1;
+	if (!shift) {
+		shift = ilog2(mtier_peer_slab_size(peer));
+		WRITE_ONCE(tier->slab_shift, shift);
+	}
+	err = xa_err(xa_store(&tier->slabs, off >> shift, ts, GFP_KERNEL));
+	if (err) {
+		mtier_peer_free_slab(&ts->rep[0]);
+		goto err_free;
+	}
+	mutex_unlock(&tier->map_lock);
+	return 0;
+
+err_free:
+	mutex_unlock(&tier->map_lock);
+	kfree(ts);
+	return err;
+}
+
+/* Take slab @idx out of the map and give it back.  map_lock held. */
+static void mtier_tier_unmap(struct mtier_tier *tier, unsigned long idx)
+{
+	struct mtier_tslab *ts = xa_erase(&tier->slabs, idx);
+
+	if (!ts)
+		return;
+	synchronize_rcu();
+	wait_var_event(&ts->inflight, !atomic_read(&ts->inflight));
+	mtier_peer_free_slab(&ts->rep[0]);
+	kfree_rcu(ts, rcu);
+}
+
+/* --- Requests --------------------------------------------------------- */
+
+static void mtier_xfer_end(struct mtier_xfer *x, blk_status_t status)
+{
+	struct mtier_cmd *cmd = container_of(x, struct mtier_cmd, x);
+	struct request *rq = blk_mq_rq_from_pdu(cmd);
+
+	mtier_tslab_put(cmd->ts);
+	cmd->ts = NULL;
+	mtier_cmd_end(rq, status);
+}
+
+static void mtier_zero_fill(struct request *rq)
+{
+	struct req_iterator iter;
+	struct bio_vec bv;
+
+	rq_for_each_segment(bv, rq, iter)
+		memzero_bvec(&bv);
+}
+
+/*
+ * Start a read or write whose slab exists (or a read of space that has
+ * none).  Returns false when the request must go to the slow work.
+ */
+static bool mtier_rw(struct mtier_cmd *cmd, struct request *rq,
+		     unsigned int qid)
+{
+	struct mtier_tier *tier = cmd->tier;
+	bool write = req_op(rq) == REQ_OP_WRITE;
+	u64 off = blk_rq_pos(rq) << SECTOR_SHIFT;
+	u32 shift = READ_ONCE(tier->slab_shift);
+	struct mtier_tslab *ts;
+	int err;
+
+	ts = shift ? mtier_tslab_get(tier, off, shift) : NULL;
+	if (!ts) {
+		if (write)
+			return false;
+		mtier_zero_fill(rq);
+		mtier_cmd_end(rq, BLK_STS_OK);
+		return true;
+	}
+	if (mtier_tslab_lost(ts)) {
+		mtier_tslab_put(ts);
+		mtier_cmd_end(rq, BLK_STS_IOERR);
+		return true;
+	}
+	cmd->ts = ts;
+	cmd->peer = ts->rep[0].peer;
+	cmd->x.sgl = cmd->sgl;
+	cmd->x.nents = blk_rq_map_sg(rq->q, rq, cmd->sgl);
+	cmd->x.write = write;
+	cmd->x.rs = &ts->rep[0];
+	cmd->x.offset = off & ((1ULL << shift) - 1);
+	cmd->x.len = blk_rq_bytes(rq);
+	cmd->x.done = mtier_xfer_end;
+	err = mtier_peer_submit(cmd->peer, qid, &cmd->x);
+	if (err) {
+		cmd->ts = NULL;
+		mtier_tslab_put(ts);
+		mtier_cmd_end(rq, err == -ENOMEM ? BLK_STS_RESOURCE :
+				  BLK_STS_IOERR);
+	}
+	return true;
+}
+
+/* Discard and write-zeroes: free whole slabs, zero the parts of others. */
+static blk_status_t mtier_discard(struct mtier_tier *tier, struct request *rq)
+{
+	u64 off = blk_rq_pos(rq) << SECTOR_SHIFT;
+	u64 end = off + blk_rq_bytes(rq);
+	blk_status_t status = BLK_STS_OK;
+	struct mtier_tslab *ts;
+	u32 shift;
+	u64 size;
+
+	mutex_lock(&tier->map_lock);
+	shift = tier->slab_shift;
+	if (!shift)
+		goto out;	/* nothing was ever written */
+	size = 1ULL << shift;
+	while (off < end) {
+		u64 slab_end = min(round_down(off, size) + size, end);
+		unsigned long idx = off >> shift;
+
+		ts = xa_load(&tier->slabs, idx);
+		if (ts && !(off & (size - 1)) && slab_end - off == size) {
+			mtier_tier_unmap(tier, idx);
+		} else if (ts) {
+			if (mtier_tslab_lost(ts) ||
+			    mtier_peer_zero(ts->rep[0].peer, &ts->rep[0],
+					    off & (size - 1), slab_end - off))
+				status = BLK_STS_IOERR;
+		}
+		off = slab_end;
+	}
+out:
+	mutex_unlock(&tier->map_lock);
+	return status;
+}
+
+/* Requests that need a donor round trip, in order. */
+static void mtier_slow_work(struct work_struct *work)
+{
+	struct mtier_tier *tier = container_of(work, struct mtier_tier,
+					       slow_work);
+	struct mtier_cmd *cmd;
+	struct request *rq;
+	int err;
+
+	for (;;) {
+		spin_lock_irq(&tier->slow_lock);
+		cmd = list_first_entry_or_null(&tier->slow_list,
+					       struct mtier_cmd, slow);
+		if (cmd)
+			list_del_init(&cmd->slow);
+		spin_unlock_irq(&tier->slow_lock);
+		if (!cmd)
+			return;
+		rq = blk_mq_rq_from_pdu(cmd);
+		switch (req_op(rq)) {
+		case REQ_OP_WRITE:
+			err = mtier_tier_map(tier, blk_rq_pos(rq) << SECTOR_SHIFT);
+			if (err) {
+				mtier_cmd_end(rq, err == -ENOSPC ? BLK_STS_NOSPC :
+						  BLK_STS_IOERR);
+				break;
+			}
+			if (!mtier_rw(cmd, rq, 0))	/* mapped: cannot happen */
+				mtier_cmd_end(rq, BLK_STS_IOERR);
+			break;
+		default:
+			mtier_cmd_end(rq, mtier_discard(tier, rq));
+			break;
+		}
+	}
+}
+
+static void mtier_slow(struct mtier_tier *tier, struct mtier_cmd *cmd)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&tier->slow_lock, flags);
+	list_add_tail(&cmd->slow, &tier->slow_list);
+	spin_unlock_irqrestore(&tier->slow_lock, flags);
+	queue_work(mtier_wq, &tier->slow_work);
+}
+
+static blk_status_t mtier_queue_rq(struct blk_mq_hw_ctx *hctx,
+				   const struct blk_mq_queue_data *bd)
+{
+	struct mtier_tier *tier = hctx->queue->queuedata;
+	struct request *rq = bd->rq;
+	struct mtier_cmd *cmd = blk_mq_rq_to_pdu(rq);
+
+	cmd->tier = tier;
+	cmd->ts = NULL;
+	cmd->peer = NULL;
+	cmd->status = BLK_STS_OK;
+	cmd->start_ns = ktime_get_ns();
+	blk_mq_start_request(rq);
+	atomic_inc(&tier->inflight);
+
+	switch (req_op(rq)) {
+	case REQ_OP_FLUSH:
+		/* Writes complete when the donor has them: nothing to flush. */
+		mtier_count(tier, MTIER_TC_FLUSHES, 1);
+		mtier_cmd_end(rq, BLK_STS_OK);
+		break;
+	case REQ_OP_READ:
+	case REQ_OP_WRITE:
+		if (!mtier_rw(cmd, rq, hctx->queue_num))
+			mtier_slow(tier, cmd);
+		break;
+	case REQ_OP_DISCARD:
+	case REQ_OP_WRITE_ZEROES:
+		mtier_count(tier, MTIER_TC_DISCARDS, 1);
+		mtier_slow(tier, cmd);
+		break;
+	default:
+		mtier_cmd_end(rq, BLK_STS_NOTSUPP);
+		break;
+	}
+	return BLK_STS_OK;
+}
+
+/*
+ * A request took too long: its peer is not answering.  Fail the peer's
+ * connection; draining it completes the request with an error.
+ */
+static enum blk_eh_timer_return mtier_timeout(struct request *rq)
+{
+	struct mtier_cmd *cmd = blk_mq_rq_to_pdu(rq);
+
+	mtier_count(cmd->tier, MTIER_TC_TIMEOUTS, 1);
+	if (cmd->peer)
+		mtier_peer_fail(cmd->peer, "I/O timed out");
+	return BLK_EH_RESET_TIMER;
+}
+
+static const struct blk_mq_ops mtier_mq_ops = {
+	.queue_rq	= mtier_queue_rq,
+	.complete	= mtier_complete_rq,
+	.timeout	= mtier_timeout,
+};
+
+static int mtier_open(struct gendisk *disk, blk_mode_t mode)
+{
+	struct mtier_tier *tier = disk->private_data;
+
+	return READ_ONCE(tier->deleting) ? -ENXIO : 0;
+}
+
+static const struct block_device_operations mtier_fops = {
+	.owner	= THIS_MODULE,
+	.open	= mtier_open,
+};
+
+static ssize_t name_show(struct device *dev, struct device_attribute *attr,
+			 char *buf)
+{
+	struct mtier_tier *tier = dev_to_disk(dev)->private_data;
+
+	return sysfs_emit(buf, "%s\n", tier->obj.name);
+}
+static DEVICE_ATTR_RO(name);
+
+static struct attribute *mtier_disk_attrs[] = {
+	&dev_attr_name.attr,
+	NULL,
+};
+
+static const struct attribute_group mtier_disk_group = {
+	.name = "mtier",
+	.attrs = mtier_disk_attrs,
+};
+
+static const struct attribute_group *mtier_disk_groups[] = {
+	&mtier_disk_group,
+	NULL,
+};
+
+/**
+ * mtier_blkdev_create - give a tier its block device
+ * @tier: the tier, configured
+ *
+ * Context: mtier_lock held.
+ */
+int mtier_blkdev_create(struct mtier_tier *tier)
+{
+	struct queue_limits lim = {
+		.logical_block_size	= SECTOR_SIZE,
+		.physical_block_size	= PAGE_SIZE,
+		.io_min			= PAGE_SIZE,
+		.max_hw_sectors		= MTIER_IO_CHUNK / 2,
+		.max_segments		= MTIER_MAX_SEGS,
+		.chunk_sectors		= MTIER_IO_CHUNK,
+		.max_hw_discard_sectors	= MTIER_MAX_DISCARD,
+		.max_write_zeroes_sectors = MTIER_MAX_DISCARD,
+		.discard_granularity	= PAGE_SIZE,
+		.features		= BLK_FEAT_IO_STAT,
+	};
+	struct gendisk *disk;
+	u32 i, timeout = 0;
+	int err;
+
+	for (i = 0; i < tier->nr_peers; i++)
+		timeout = max(timeout, tier->peers[i]->timeout_ms);
+	xa_init(&tier->slabs);
+	mutex_init(&tier->map_lock);
+	spin_lock_init(&tier->slow_lock);
+	INIT_LIST_HEAD(&tier->slow_list);
+	INIT_WORK(&tier->slow_work, mtier_slow_work);
+
+	tier->index = ida_alloc_max(&mtier_index_ida, MINORMASK, GFP_KERNEL);
+	if (tier->index < 0)
+		return tier->index;
+	tier->tag_set.ops = &mtier_mq_ops;
+	tier->tag_set.nr_hw_queues = min_t(u32, num_possible_cpus(),
+					   MTIER_MAX_QUEUES);
+	tier->tag_set.queue_depth = MTIER_QUEUE_DEPTH;
+	tier->tag_set.numa_node = NUMA_NO_NODE;
+	tier->tag_set.cmd_size = sizeof(struct mtier_cmd);
+	tier->tag_set.flags = BLK_MQ_F_SHOULD_MERGE;
+	/* A backstop: keepalives normally find a dead peer first. */
+	tier->tag_set.timeout = msecs_to_jiffies(2 * timeout);
+	tier->tag_set.driver_data = tier;
+	err = blk_mq_alloc_tag_set(&tier->tag_set);
+	if (err)
+		goto err_ida;
+
+	disk = blk_mq_alloc_disk(&tier->tag_set, &lim, tier);
+	if (IS_ERR(disk)) {
+		err = PTR_ERR(disk);
+		goto err_tags;
+	}
+	disk->major = mtier_major;
+	disk->first_minor = tier->index;
+	disk->minors = 1;
+	disk->flags |= GENHD_FL_NO_PART;
+	disk->fops = &mtier_fops;
+	disk->private_data = tier;
+	snprintf(disk->disk_name, DISK_NAME_LEN, "mtier%d", tier->index);
+	set_capacity(disk, tier->size >> SECTOR_SHIFT);
+	err = device_add_disk(NULL, disk, mtier_disk_groups);
+	if (err)
+		goto err_disk;
+	tier->disk = disk;
+	return 0;
+
+err_disk:
+	put_disk(disk);
+err_tags:
+	blk_mq_free_tag_set(&tier->tag_set);
+err_ida:
+	ida_free(&mtier_index_ida, tier->index);
+	return err;
+}
+
+/**
+ * mtier_blkdev_busy - is the tier's block device open?
+ * @tier: the tier
+ */
+bool mtier_blkdev_busy(struct mtier_tier *tier)
+{
+	return tier->disk && disk_openers(tier->disk);
+}
+
+/**
+ * mtier_blkdev_destroy - remove a tier's block device, give its slabs back
+ * @tier: the tier
+ *
+ * Context: process context; may sleep until in-flight I/O ends.
+ */
+void mtier_blkdev_destroy(struct mtier_tier *tier)
+{
+	struct mtier_tslab *ts;
+	unsigned long idx;
+
+	if (!tier->disk)
+		return;
+	WRITE_ONCE(tier->deleting, true);
+	del_gendisk(tier->disk);	/* waits for every request */
+	cancel_work_sync(&tier->slow_work);
+	mutex_lock(&tier->map_lock);
+	xa_for_each(&tier->slabs, idx, ts)
+		mtier_tier_unmap(tier, idx);
+	mutex_unlock(&tier->map_lock);
+	xa_destroy(&tier->slabs);
+	put_disk(tier->disk);
+	tier->disk = NULL;
+	blk_mq_free_tag_set(&tier->tag_set);
+	ida_free(&mtier_index_ida, tier->index);
+}

@@ -1,0 +1,82 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * mtier: RDMA devices coming and going.
+ *
+ * An ib_client sees every device.  When one is removed, everything of ours
+ * that uses it goes first (the ib core calls clients in reverse order of
+ * registration, so we run before rdma_cm cleans up): a pool's listener
+ * bound to it, the donor sessions on it, and peer connections over it.
+ * When one is added, pools that lost their listener try to listen again,
+ * and peers reconnect on their own.
+ */
+#include <rdma/ib_verbs.h>
+
+#include "mtier.h"
+
+/* Listen again on pools that are down; after a device was added. */
+static void mtier_relisten(struct work_struct *work)
+{
+	struct mtier_obj *obj;
+	unsigned long id = 0;
+
+	mutex_lock(&mtier_lock);
+	while ((obj = mtier_obj_next(MTIER_OBJ_POOL, &id))) {
+		struct mtier_pool *pool = to_pool(obj);
+
+		if (!pool->listener && !mtier_donor_listen(pool, NULL))
+			mtier_nl_notify(obj, MTIER_EV_CHANGE);
+		id++;
+	}
+	mutex_unlock(&mtier_lock);
+}
+
+static DECLARE_WORK(mtier_relisten_work, mtier_relisten);
+
+static int mtier_rdma_add(struct ib_device *dev)
+{
+	queue_work(mtier_wq, &mtier_relisten_work);
+	return 0;
+}
+
+static void mtier_rdma_remove(struct ib_device *dev, void *client_data)
+{
+	struct mtier_obj *obj;
+	unsigned long id = 0;
+
+	mutex_lock(&mtier_lock);
+	while ((obj = mtier_obj_next(MTIER_OBJ_POOL, &id))) {
+		struct mtier_pool *pool = to_pool(obj);
+
+		if (mtier_donor_listener_device(pool) == dev) {
+			pr_info("mtier: pool %s: stopped listening: device %s removed\n",
+				obj->name, dev_name(&dev->dev));
+			mtier_donor_unlisten(pool);
+			mtier_nl_notify(obj, MTIER_EV_CHANGE);
+		}
+		id++;
+	}
+	id = 0;
+	while ((obj = mtier_obj_next(MTIER_OBJ_PEER, &id))) {
+		mtier_client_device_removed(to_peer(obj), dev);
+		id++;
+	}
+	mutex_unlock(&mtier_lock);
+	mtier_donor_device_removed(dev);
+}
+
+static struct ib_client mtier_ib_client = {
+	.name	= "mtier",
+	.add	= mtier_rdma_add,
+	.remove	= mtier_rdma_remove,
+};
+
+int mtier_rdma_init(void)
+{
+	return ib_register_client(&mtier_ib_client);
+}
+
+void mtier_rdma_exit(void)
+{
+	ib_unregister_client(&mtier_ib_client);
+	cancel_work_sync(&mtier_relisten_work);
+}
