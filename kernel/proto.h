@@ -15,7 +15,12 @@
 #ifndef _MTIER_PROTO_H
 #define _MTIER_PROTO_H
 
+/* Included by userspace tests too: only __u8/__le types and static_assert. */
+#ifdef __KERNEL__
 #include <linux/build_bug.h>
+#else
+#include <assert.h>
+#endif
 #include <linux/types.h>
 
 #define MTIER_PROTO_MAGIC	0x5249544dU	/* "MTIR" on the wire */
@@ -82,8 +87,8 @@ enum mtier_msg_type {
  */
 struct mtier_msg {
 	__le32 magic;
-	u8 version;
-	u8 type;		/* enum mtier_msg_type */
+	__u8 version;
+	__u8 type;		/* enum mtier_msg_type */
 	__le16 status;
 	__le64 tag;
 	union {
@@ -101,7 +106,7 @@ struct mtier_msg {
 			__le64 capacity;
 			__le64 free;
 		} keepalive;
-		u8 raw[48];
+		__u8 raw[48];
 	};
 };
 static_assert(sizeof(struct mtier_msg) == 64);
