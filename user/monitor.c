@@ -23,45 +23,41 @@ static const struct word monitor_words[] = {
 	{ "tier", MON_TIER }, { "help", MON_HELP },
 };
 
+/* The kind each word of monitor_words stands for; NULL: all of them. */
+static const struct mt_kind *const monitor_kinds[] = {
+	[MON_ALL] = NULL, [MON_POOL] = &pool_kind, [MON_PEER] = &peer_kind,
+	[MON_TIER] = &tier_kind,
+};
+
 /* What each notification command announces, about which kind. */
 static const struct {
 	uint8_t cmd;
-	int kind;
+	const struct mt_kind *kind;
 	const char *event;
 } monitor_events[] = {
-	{ MTIER_CMD_POOL_ADD_NTF,    MON_POOL, "add" },
-	{ MTIER_CMD_POOL_DEL_NTF,    MON_POOL, "del" },
-	{ MTIER_CMD_POOL_CHANGE_NTF, MON_POOL, "change" },
-	{ MTIER_CMD_PEER_ADD_NTF,    MON_PEER, "add" },
-	{ MTIER_CMD_PEER_DEL_NTF,    MON_PEER, "del" },
-	{ MTIER_CMD_PEER_CHANGE_NTF, MON_PEER, "change" },
-	{ MTIER_CMD_TIER_ADD_NTF,    MON_TIER, "add" },
-	{ MTIER_CMD_TIER_DEL_NTF,    MON_TIER, "del" },
-	{ MTIER_CMD_TIER_CHANGE_NTF, MON_TIER, "change" },
+	{ MTIER_CMD_POOL_ADD_NTF,    &pool_kind, "add" },
+	{ MTIER_CMD_POOL_DEL_NTF,    &pool_kind, "del" },
+	{ MTIER_CMD_POOL_CHANGE_NTF, &pool_kind, "change" },
+	{ MTIER_CMD_PEER_ADD_NTF,    &peer_kind, "add" },
+	{ MTIER_CMD_PEER_DEL_NTF,    &peer_kind, "del" },
+	{ MTIER_CMD_PEER_CHANGE_NTF, &peer_kind, "change" },
+	{ MTIER_CMD_TIER_ADD_NTF,    &tier_kind, "add" },
+	{ MTIER_CMD_TIER_DEL_NTF,    &tier_kind, "del" },
+	{ MTIER_CMD_TIER_CHANGE_NTF, &tier_kind, "change" },
 };
 
 static int monitor_event(struct nl_msg *msg, void *arg)
 {
-	int filter = *(int *)arg;
+	const struct mt_kind *filter = *(const struct mt_kind **)arg;
 	uint8_t cmd = mt_msg_cmd(msg);
 	size_t i;
 
 	for (i = 0; i < N(monitor_events); i++) {
 		if (monitor_events[i].cmd != cmd)
 			continue;
-		if (filter != MON_ALL && filter != monitor_events[i].kind)
+		if (filter && filter != monitor_events[i].kind)
 			return 0;
-		switch (monitor_events[i].kind) {
-		case MON_POOL:
-			pool_print(msg, monitor_events[i].event);
-			break;
-		case MON_PEER:
-			peer_print(msg, monitor_events[i].event);
-			break;
-		case MON_TIER:
-			tier_print(msg, monitor_events[i].event);
-			break;
-		}
+		monitor_events[i].kind->print(msg, monitor_events[i].event);
 		return 0;
 	}
 	return 0;
@@ -74,19 +70,21 @@ static void monitor_usage(FILE *f)
 
 int do_monitor(struct args *a)
 {
-	int filter = MON_ALL;
+	const struct mt_kind *filter;
+	int which = MON_ALL;
 
 	if (args_left(a)) {
-		filter = parse_word(args_next(a), monitor_words,
-				    N(monitor_words), "monitor object");
-		if (filter < 0)
+		which = parse_word(args_next(a), monitor_words,
+				   N(monitor_words), "monitor object");
+		if (which < 0)
 			return -1;
 	}
-	if (filter == MON_HELP || is_help(args_peek(a))) {
+	if (which == MON_HELP || is_help(args_peek(a))) {
 		monitor_usage(stdout);
 		return 0;
 	}
 	if (args_left(a))
 		return error("unexpected argument '%s'", args_peek(a));
+	filter = monitor_kinds[which];
 	return mt_monitor(monitor_event, &filter);
 }

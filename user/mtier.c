@@ -77,6 +77,10 @@ static const struct word objects[] = {
 	{ "monitor", OBJ_MONITOR }, { "help", OBJ_HELP },
 };
 
+static const struct mt_kind *const kinds[] = {
+	[OBJ_POOL] = &pool_kind, [OBJ_PEER] = &peer_kind, [OBJ_TIER] = &tier_kind,
+};
+
 int main(int argc, char **argv)
 {
 	struct args a = { argc - 1, argv + 1 };
@@ -110,13 +114,9 @@ int main(int argc, char **argv)
 	obj = parse_word(args_next(&a), objects, N(objects), "object");
 	switch (obj) {
 	case OBJ_POOL:
-		ret = do_pool(&a);
-		break;
 	case OBJ_PEER:
-		ret = do_peer(&a);
-		break;
 	case OBJ_TIER:
-		ret = do_tier(&a);
+		ret = do_object(kinds[obj], &a);
 		break;
 	case OBJ_MONITOR:
 		ret = do_monitor(&a);

@@ -5,7 +5,9 @@
  *   mtier.c    main, global options, object dispatch, top-level help
  *   nl.c       libnl glue: socket, family, requests, replies, extack
  *   print.c    the single output path, text or JSON
- *   pool.c, peer.c, tier.c, monitor.c    one object each
+ *   object.c   add, set, del and show of any kind of object
+ *   pool.c, peer.c, tier.c    one kind each: keywords, attributes, output
+ *   monitor.c  the monitor
  *   utils.c    argument parsing helpers (no netlink, no JSON)
  */
 #ifndef MTIER_USER_H
@@ -150,17 +152,57 @@ void print_nest_begin(const char *jkey, const char *tkey);
 void print_nest_end(void);
 void print_counters(const struct nlattr *nest, const struct attr_set *set);
 
-/* --- Objects ---------------------------------------------------------- */
+/* --- Objects (object.c; one kind each in pool.c, peer.c, tier.c) ------ */
 
-/* Print one get reply or notification of that kind; event may be NULL. */
-void pool_print(struct nl_msg *msg, const char *event);
-void peer_print(struct nl_msg *msg, const char *event);
-void tier_print(struct nl_msg *msg, const char *event);
+/* The commands every kind has; their bits select usage lines. */
+enum { CMD_ADD, CMD_SET, CMD_DEL, CMD_SHOW, CMD_HELP };
 
-int do_pool(struct args *a);
-int do_peer(struct args *a);
-int do_tier(struct args *a);
+#define CMD_BIT(cmd)	(1u << (cmd))
+
+/* The request "add NAME ..." or "set NAME ..." is building. */
+struct obj_req {
+	struct nl_msg *msg;
+	unsigned int seen;	/* keyword ids given so far (arg_once) */
+	char *addr;		/* an endpoint (obj_put_endpoint), or NULL */
+	int port;		/* -1 when none was given */
+};
+
+/* One kind of object, as the generic commands of object.c see it. */
+struct mt_kind {
+	const char *name;			/* "pool", in messages */
+	uint8_t cmd_get, cmd_add, cmd_set, cmd_del;
+	int attr_name;				/* the NAME attribute */
+	const struct attr_set *set;		/* names for error reports */
+	const struct usage_line *usage;		/* bits: CMD_BIT() */
+	size_t n_usage;
+	/* Keywords after "add NAME" and "set NAME"; kw_help prints usage. */
+	const struct word *add_kws, *set_kws;
+	size_t n_add_kws, n_set_kws;
+	int kw_help;
+	unsigned int kw_repeat;			/* ids allowed more than once */
+	/* Put keyword @id given as @kw with value @v; 0 or -1 after an error. */
+	int (*put)(struct obj_req *r, int id, const char *kw, const char *v);
+	/* Where r->addr and r->port go, for kinds with an endpoint. */
+	int attr_addr, attr_port;
+	/* Print one get reply or notification; @event may be NULL. */
+	void (*print)(struct nl_msg *msg, const char *event);
+};
+
+extern const struct mt_kind pool_kind, peer_kind, tier_kind;
+
+int do_object(const struct mt_kind *k, struct args *a);
 int do_monitor(struct args *a);
+
+/* Value parsers for the put callbacks; @what names the value in errors. */
+int obj_put_size(struct obj_req *r, int type, const char *what,
+		 const char *v);
+int obj_put_u32(struct obj_req *r, int type, const char *what,
+		const char *v);
+int obj_put_word(struct obj_req *r, int type, const struct word *words,
+		 size_t n, const char *what, const char *v);
+int obj_put_transport(struct obj_req *r, int type, const char *v);
+int obj_put_endpoint(struct obj_req *r, const char *v, int kw_port);
+int obj_put_port(struct obj_req *r, const char *v);
 
 extern const char *const transport_names[2];
 

@@ -8,12 +8,8 @@
  *   mtier peer del NAME
  *   mtier peer [ show [ NAME ] ]
  */
-#include <stdio.h>
-#include <stdlib.h>
-
 #include <linux/mtier.h>
 #include <netlink/attr.h>
-#include <netlink/msg.h>
 
 #include "mtier.h"
 
@@ -55,7 +51,7 @@ static const char *const peer_state_names[] = {
 
 /* --- Output ------------------------------------------------------------- */
 
-void peer_print(struct nl_msg *msg, const char *event)
+static void peer_print(struct nl_msg *msg, const char *event)
 {
 	struct nlattr *tb[MTIER_A_PEER_MAX + 1] = {};
 
@@ -94,22 +90,7 @@ void peer_print(struct nl_msg *msg, const char *event)
 	print_obj_end();
 }
 
-static int peer_reply(struct nl_msg *msg, void *arg)
-{
-	(void)arg;
-	peer_print(msg, NULL);
-	return 0;
-}
-
 /* --- Commands ------------------------------------------------------------ */
-
-enum { CMD_ADD, CMD_SET, CMD_DEL, CMD_SHOW, CMD_HELP };
-
-static const struct word peer_cmds[] = {
-	{ "add", CMD_ADD }, { "set", CMD_SET }, { "del", CMD_DEL },
-	{ "delete", CMD_DEL }, { "show", CMD_SHOW }, { "list", CMD_SHOW },
-	{ "help", CMD_HELP },
-};
 
 enum { KW_ADDR, KW_PORT, KW_TRANSPORT, KW_KEEPALIVE, KW_TIMEOUT, KW_HELP };
 
@@ -124,11 +105,7 @@ static const struct word peer_set_kws[] = {
 	{ "help", KW_HELP },
 };
 
-static const struct word transport_words[] = {
-	{ "rdma", MTIER_TRANSPORT_RDMA }, { "tcp", MTIER_TRANSPORT_TCP },
-};
-
-#define B(cmd) (1u << (cmd))
+#define B(cmd) CMD_BIT(cmd)
 
 static const struct usage_line peer_usage_lines[] = {
 	{ B(CMD_ADD), "mtier peer add NAME addr ADDR[:PORT] [ port PORT ] [ transport { rdma | tcp } ]" },
@@ -140,188 +117,43 @@ static const struct usage_line peer_usage_lines[] = {
 	{ B(CMD_ADD) | B(CMD_SET), "MS   := milliseconds (keepalive default 1000, timeout default 5000)" },
 };
 
-static void peer_usage(FILE *f, int cmd)
+/* Milliseconds, also as mtier prints them ("1000ms"). */
+static int peer_put_ms(struct obj_req *r, int type, const char *kw,
+		       const char *v)
 {
-	usage_print(f, peer_usage_lines, N(peer_usage_lines),
-		    cmd == CMD_HELP ? ~0u : B(cmd));
-}
-
-/* The NAME after a command; NULL after an error or after printing help. */
-static const char *peer_name(struct args *a, int cmd, int *ret)
-{
-	const char *name = args_next(a);
-
-	*ret = 0;
-	if (is_help(name)) {
-		peer_usage(stdout, cmd);
-		return NULL;
-	}
-	if (!name)
-		*ret = error("missing peer name");
-	return name;
-}
-
-static int peer_add_set(struct args *a, int cmd)
-{
-	const struct word *kws = cmd == CMD_ADD ? peer_add_kws : peer_set_kws;
-	size_t nkws = cmd == CMD_ADD ? N(peer_add_kws) : N(peer_set_kws);
-	int port = -1, id, ret;
-	unsigned int seen = 0;
-	const char *name, *kw, *v;
-	char *addr = NULL;
-	struct nl_msg *req;
 	uint32_t ms;
-	uint16_t p;
 
-	name = peer_name(a, cmd, &ret);
-	if (!name)
-		return ret;
-	req = mt_req_new(cmd == CMD_ADD ? MTIER_CMD_PEER_ADD : MTIER_CMD_PEER_SET,
-			 false);
-	if (!req)
-		return error("out of memory");
-	ret = nla_put_string(req, MTIER_A_PEER_NAME, name) ?
-	      error("request too large") : 0;
-	while (!ret && args_left(a)) {
-		kw = args_next(a);
-		id = parse_word(kw, kws, nkws, "keyword");
-		if (id < 0) {
-			ret = -1;
-			break;
-		}
-		if (id == KW_HELP) {
-			peer_usage(stdout, cmd);
-			nlmsg_free(req);
-			free(addr);
-			return 0;
-		}
-		ret = arg_once(&seen, id, kw);
-		v = ret ? NULL : arg_value(a, kw);
-		if (!v) {
-			ret = -1;
-			break;
-		}
-		switch (id) {
-		case KW_ADDR:
-			if (parse_endpoint(v, &addr, &port)) {
-				ret = error("invalid address '%s' (ADDR[:PORT], [IPv6]:PORT or IPv6)", v);
-				break;
-			}
-			if (port >= 0 && (seen & (1u << KW_PORT)))
-				ret = error("the port is given twice");
-			break;
-		case KW_PORT:
-			if (parse_u16(v, &p)) {
-				ret = error("invalid port '%s'", v);
-				break;
-			}
-			if (port >= 0)
-				ret = error("the port is given twice");
-			port = p;
-			break;
-		case KW_TRANSPORT:
-			id = parse_word(v, transport_words, N(transport_words),
-					"transport");
-			if (id < 0)
-				ret = -1;
-			else if (nla_put_u32(req, MTIER_A_PEER_TRANSPORT, id))
-				ret = error("request too large");
-			break;
-		case KW_KEEPALIVE:
-		case KW_TIMEOUT:
-			if (parse_ms(v, &ms)) {
-				ret = error("invalid %s '%s' (milliseconds)", kw, v);
-				break;
-			}
-			if (nla_put_u32(req, id == KW_KEEPALIVE ?
-					MTIER_A_PEER_KEEPALIVE : MTIER_A_PEER_TIMEOUT,
-					ms))
-				ret = error("request too large");
-			break;
-		}
-	}
-	if (!ret && addr && nla_put_string(req, MTIER_A_PEER_ADDR, addr))
-		ret = error("request too large");
-	if (!ret && port >= 0 && nla_put_u16(req, MTIER_A_PEER_PORT, port))
-		ret = error("request too large");
-	free(addr);
-	if (ret) {
-		nlmsg_free(req);
-		return ret;
-	}
-	return mt_request(req, &peer_set, NULL, NULL);
+	if (parse_ms(v, &ms))
+		return error("invalid %s '%s' (milliseconds)", kw, v);
+	return nla_put_u32(r->msg, type, ms) ? error("request too large") : 0;
 }
 
-static int peer_del(struct args *a)
+static int peer_put(struct obj_req *r, int id, const char *kw, const char *v)
 {
-	struct nl_msg *req;
-	const char *name;
-	int ret;
-
-	name = peer_name(a, CMD_DEL, &ret);
-	if (!name)
-		return ret;
-	if (args_left(a)) {
-		if (is_help(args_peek(a))) {
-			peer_usage(stdout, CMD_DEL);
-			return 0;
-		}
-		return error("unexpected argument '%s'", args_peek(a));
+	switch (id) {
+	case KW_ADDR:
+		return obj_put_endpoint(r, v, KW_PORT);
+	case KW_PORT:
+		return obj_put_port(r, v);
+	case KW_TRANSPORT:
+		return obj_put_transport(r, MTIER_A_PEER_TRANSPORT, v);
+	case KW_KEEPALIVE:
+		return peer_put_ms(r, MTIER_A_PEER_KEEPALIVE, kw, v);
+	case KW_TIMEOUT:
+		return peer_put_ms(r, MTIER_A_PEER_TIMEOUT, kw, v);
 	}
-	req = mt_req_new(MTIER_CMD_PEER_DEL, false);
-	if (!req)
-		return error("out of memory");
-	if (nla_put_string(req, MTIER_A_PEER_NAME, name)) {
-		nlmsg_free(req);
-		return error("request too large");
-	}
-	return mt_request(req, &peer_set, NULL, NULL);
-}
-
-static int peer_show(struct args *a)
-{
-	const char *name = args_next(a);
-	struct nl_msg *req;
-	int ret;
-
-	if (is_help(name) || is_help(args_peek(a))) {
-		peer_usage(stdout, CMD_SHOW);
-		return 0;
-	}
-	if (args_left(a))
-		return error("unexpected argument '%s'", args_peek(a));
-	req = mt_req_new(MTIER_CMD_PEER_GET, !name);
-	if (!req)
-		return error("out of memory");
-	if (name && nla_put_string(req, MTIER_A_PEER_NAME, name)) {
-		nlmsg_free(req);
-		return error("request too large");
-	}
-	print_list_begin();
-	ret = mt_request(req, &peer_set, peer_reply, NULL);
-	if (ret)
-		return ret;
-	return print_list_end();
-}
-
-int do_peer(struct args *a)
-{
-	int cmd = CMD_SHOW;
-
-	if (args_left(a)) {
-		cmd = parse_word(args_next(a), peer_cmds, N(peer_cmds), "peer command");
-		if (cmd < 0)
-			return -1;
-	}
-	switch (cmd) {
-	case CMD_ADD:
-	case CMD_SET:
-		return peer_add_set(a, cmd);
-	case CMD_DEL:
-		return peer_del(a);
-	case CMD_SHOW:
-		return peer_show(a);
-	}
-	peer_usage(stdout, CMD_HELP);
 	return 0;
 }
+
+const struct mt_kind peer_kind = {
+	.name = "peer",
+	.cmd_get = MTIER_CMD_PEER_GET, .cmd_add = MTIER_CMD_PEER_ADD,
+	.cmd_set = MTIER_CMD_PEER_SET, .cmd_del = MTIER_CMD_PEER_DEL,
+	.attr_name = MTIER_A_PEER_NAME, .set = &peer_set,
+	.usage = peer_usage_lines, .n_usage = N(peer_usage_lines),
+	.add_kws = peer_add_kws, .n_add_kws = N(peer_add_kws),
+	.set_kws = peer_set_kws, .n_set_kws = N(peer_set_kws),
+	.kw_help = KW_HELP, .put = peer_put,
+	.attr_addr = MTIER_A_PEER_ADDR, .attr_port = MTIER_A_PEER_PORT,
+	.print = peer_print,
+};

@@ -66,6 +66,21 @@ static void push(json_object *o)
 	pr.stack[pr.depth++] = o;
 }
 
+/* Add the new array or object @o under @key; what follows goes into it. */
+static void open_nest(const char *key, json_object *o)
+{
+	jadd(key, json_object_get(o));
+	push(o);
+	json_object_put(o);
+}
+
+/* Back to where the last open_nest() was called. */
+static void close_nest(void)
+{
+	if (opts.json && pr.depth > 1)
+		pr.depth--;
+}
+
 /* --- Lists and objects ------------------------------------------------ */
 
 void print_list_begin(void)
@@ -215,11 +230,7 @@ void print_percent(const char *jkey, const char *tkey, double val)
 void print_array_begin(const char *jkey, const char *tkey)
 {
 	if (opts.json) {
-		json_object *a = json_object_new_array();
-
-		jadd(jkey, json_object_get(a));
-		push(a);
-		json_object_put(a);
+		open_nest(jkey, json_object_new_array());
 		return;
 	}
 	printf(" %s ", tkey);
@@ -238,19 +249,14 @@ void print_array_string(const char *val)
 
 void print_array_end(void)
 {
-	if (opts.json && pr.depth > 1)
-		pr.depth--;
+	close_nest();
 }
 
 /* A nested object in JSON; an indented second line in text. */
 void print_nest_begin(const char *jkey, const char *tkey)
 {
 	if (opts.json) {
-		json_object *o = json_object_new_object();
-
-		jadd(jkey, json_object_get(o));
-		push(o);
-		json_object_put(o);
+		open_nest(jkey, json_object_new_object());
 		return;
 	}
 	printf("\n    %s:", tkey);
@@ -258,8 +264,7 @@ void print_nest_begin(const char *jkey, const char *tkey)
 
 void print_nest_end(void)
 {
-	if (opts.json && pr.depth > 1)
-		pr.depth--;
+	close_nest();
 }
 
 /* Every counter of a stats nest, in the order the kernel sent them. */

@@ -10,13 +10,11 @@
  *   mtier tier del NAME
  *   mtier tier [ show [ NAME ] ]
  */
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <linux/mtier.h>
 #include <netlink/attr.h>
-#include <netlink/msg.h>
 
 #include "mtier.h"
 
@@ -94,7 +92,7 @@ static void tier_print_stats(const struct nlattr *nest)
 	print_nest_end();
 }
 
-void tier_print(struct nl_msg *msg, const char *event)
+static void tier_print(struct nl_msg *msg, const char *event)
 {
 	struct nlattr *tb[MTIER_A_TIER_MAX + 1] = {};
 	const struct nlattr *a;
@@ -143,22 +141,7 @@ void tier_print(struct nl_msg *msg, const char *event)
 	print_obj_end();
 }
 
-static int tier_reply(struct nl_msg *msg, void *arg)
-{
-	(void)arg;
-	tier_print(msg, NULL);
-	return 0;
-}
-
 /* --- Commands ------------------------------------------------------------ */
-
-enum { CMD_ADD, CMD_SET, CMD_DEL, CMD_SHOW, CMD_HELP };
-
-static const struct word tier_cmds[] = {
-	{ "add", CMD_ADD }, { "set", CMD_SET }, { "del", CMD_DEL },
-	{ "delete", CMD_DEL }, { "show", CMD_SHOW }, { "list", CMD_SHOW },
-	{ "help", CMD_HELP },
-};
 
 enum {
 	KW_SIZE, KW_PEER, KW_REPLICAS, KW_PREFETCH, KW_WINDOW_MAX, KW_HISTORY,
@@ -183,7 +166,7 @@ static const struct word prefetch_words[] = {
 	{ "adaptive", MTIER_PREFETCH_ADAPTIVE },
 };
 
-#define B(cmd) (1u << (cmd))
+#define B(cmd) CMD_BIT(cmd)
 
 static const struct usage_line tier_usage_lines[] = {
 	{ B(CMD_ADD), "mtier tier add NAME size SIZE peer PEER[,PEER...] [ replicas N ]" },
@@ -196,27 +179,6 @@ static const struct usage_line tier_usage_lines[] = {
 	{ B(CMD_ADD) | B(CMD_SET), "SIZE := NUMBER[K|M|G|T]  (powers of 1024)" },
 	{ B(CMD_ADD), "peer may be repeated; each PEER is the name of a peer" },
 };
-
-static void tier_usage(FILE *f, int cmd)
-{
-	usage_print(f, tier_usage_lines, N(tier_usage_lines),
-		    cmd == CMD_HELP ? ~0u : B(cmd));
-}
-
-/* The NAME after a command; NULL after an error or after printing help. */
-static const char *tier_name(struct args *a, int cmd, int *ret)
-{
-	const char *name = args_next(a);
-
-	*ret = 0;
-	if (is_help(name)) {
-		tier_usage(stdout, cmd);
-		return NULL;
-	}
-	if (!name)
-		*ret = error("missing tier name");
-	return name;
-}
 
 /* "d1,d2": one peer attribute each, in order. */
 static int tier_put_peers(struct nl_msg *req, const char *list)
@@ -240,169 +202,38 @@ static int tier_put_peers(struct nl_msg *req, const char *list)
 	return ret;
 }
 
-static int tier_put_u32(struct nl_msg *req, int type, const char *kw,
-			const char *v)
+static int tier_put(struct obj_req *r, int id, const char *kw, const char *v)
 {
-	uint32_t n;
-
-	if (parse_u32(v, &n))
-		return error("invalid %s '%s'", kw, v);
-	return nla_put_u32(req, type, n) ? error("request too large") : 0;
-}
-
-static int tier_put_size(struct nl_msg *req, int type, const char *kw,
-			 const char *v)
-{
-	uint64_t size;
-
-	if (parse_size(v, &size))
-		return error("invalid %s '%s'", kw, v);
-	return nla_put_u64(req, type, size) ? error("request too large") : 0;
-}
-
-static int tier_add_set(struct args *a, int cmd)
-{
-	const struct word *kws = cmd == CMD_ADD ? tier_add_kws : tier_set_kws;
-	size_t nkws = cmd == CMD_ADD ? N(tier_add_kws) : N(tier_set_kws);
-	const char *name, *kw, *v;
-	unsigned int seen = 0;
-	struct nl_msg *req;
-	int id, ret;
-
-	name = tier_name(a, cmd, &ret);
-	if (!name)
-		return ret;
-	req = mt_req_new(cmd == CMD_ADD ? MTIER_CMD_TIER_ADD : MTIER_CMD_TIER_SET,
-			 false);
-	if (!req)
-		return error("out of memory");
-	ret = nla_put_string(req, MTIER_A_TIER_NAME, name) ?
-	      error("request too large") : 0;
-	while (!ret && args_left(a)) {
-		kw = args_next(a);
-		id = parse_word(kw, kws, nkws, "keyword");
-		if (id < 0) {
-			ret = -1;
-			break;
-		}
-		if (id == KW_HELP) {
-			tier_usage(stdout, cmd);
-			nlmsg_free(req);
-			return 0;
-		}
-		/* peer may be repeated; everything else only once. */
-		ret = id == KW_PEER ? 0 : arg_once(&seen, id, kw);
-		v = ret ? NULL : arg_value(a, kw);
-		if (!v) {
-			ret = -1;
-			break;
-		}
-		switch (id) {
-		case KW_SIZE:
-			ret = tier_put_size(req, MTIER_A_TIER_SIZE, "size", v);
-			break;
-		case KW_PEER:
-			ret = tier_put_peers(req, v);
-			break;
-		case KW_REPLICAS:
-			ret = tier_put_u32(req, MTIER_A_TIER_REPLICAS, "replicas", v);
-			break;
-		case KW_PREFETCH:
-			id = parse_word(v, prefetch_words, N(prefetch_words),
-					"prefetch policy");
-			if (id < 0)
-				ret = -1;
-			else if (nla_put_u32(req, MTIER_A_TIER_PREFETCH, id))
-				ret = error("request too large");
-			break;
-		case KW_WINDOW_MAX:
-			ret = tier_put_u32(req, MTIER_A_TIER_WINDOW_MAX, "window-max", v);
-			break;
-		case KW_HISTORY:
-			ret = tier_put_u32(req, MTIER_A_TIER_HISTORY, "history", v);
-			break;
-		case KW_CACHE:
-			ret = tier_put_size(req, MTIER_A_TIER_CACHE_SIZE, "cache size", v);
-			break;
-		}
+	(void)kw;
+	switch (id) {
+	case KW_SIZE:
+		return obj_put_size(r, MTIER_A_TIER_SIZE, "size", v);
+	case KW_PEER:
+		return tier_put_peers(r->msg, v);
+	case KW_REPLICAS:
+		return obj_put_u32(r, MTIER_A_TIER_REPLICAS, "replicas", v);
+	case KW_PREFETCH:
+		return obj_put_word(r, MTIER_A_TIER_PREFETCH, prefetch_words,
+				    N(prefetch_words), "prefetch policy", v);
+	case KW_WINDOW_MAX:
+		return obj_put_u32(r, MTIER_A_TIER_WINDOW_MAX, "window-max", v);
+	case KW_HISTORY:
+		return obj_put_u32(r, MTIER_A_TIER_HISTORY, "history", v);
+	case KW_CACHE:
+		return obj_put_size(r, MTIER_A_TIER_CACHE_SIZE, "cache size", v);
 	}
-	if (ret) {
-		nlmsg_free(req);
-		return ret;
-	}
-	return mt_request(req, &tier_set, NULL, NULL);
-}
-
-static int tier_del(struct args *a)
-{
-	struct nl_msg *req;
-	const char *name;
-	int ret;
-
-	name = tier_name(a, CMD_DEL, &ret);
-	if (!name)
-		return ret;
-	if (args_left(a)) {
-		if (is_help(args_peek(a))) {
-			tier_usage(stdout, CMD_DEL);
-			return 0;
-		}
-		return error("unexpected argument '%s'", args_peek(a));
-	}
-	req = mt_req_new(MTIER_CMD_TIER_DEL, false);
-	if (!req)
-		return error("out of memory");
-	if (nla_put_string(req, MTIER_A_TIER_NAME, name)) {
-		nlmsg_free(req);
-		return error("request too large");
-	}
-	return mt_request(req, &tier_set, NULL, NULL);
-}
-
-static int tier_show(struct args *a)
-{
-	const char *name = args_next(a);
-	struct nl_msg *req;
-	int ret;
-
-	if (is_help(name) || is_help(args_peek(a))) {
-		tier_usage(stdout, CMD_SHOW);
-		return 0;
-	}
-	if (args_left(a))
-		return error("unexpected argument '%s'", args_peek(a));
-	req = mt_req_new(MTIER_CMD_TIER_GET, !name);
-	if (!req)
-		return error("out of memory");
-	if (name && nla_put_string(req, MTIER_A_TIER_NAME, name)) {
-		nlmsg_free(req);
-		return error("request too large");
-	}
-	print_list_begin();
-	ret = mt_request(req, &tier_set, tier_reply, NULL);
-	if (ret)
-		return ret;
-	return print_list_end();
-}
-
-int do_tier(struct args *a)
-{
-	int cmd = CMD_SHOW;
-
-	if (args_left(a)) {
-		cmd = parse_word(args_next(a), tier_cmds, N(tier_cmds), "tier command");
-		if (cmd < 0)
-			return -1;
-	}
-	switch (cmd) {
-	case CMD_ADD:
-	case CMD_SET:
-		return tier_add_set(a, cmd);
-	case CMD_DEL:
-		return tier_del(a);
-	case CMD_SHOW:
-		return tier_show(a);
-	}
-	tier_usage(stdout, CMD_HELP);
 	return 0;
 }
+
+/* peer may be repeated, every other keyword is given once at most. */
+const struct mt_kind tier_kind = {
+	.name = "tier",
+	.cmd_get = MTIER_CMD_TIER_GET, .cmd_add = MTIER_CMD_TIER_ADD,
+	.cmd_set = MTIER_CMD_TIER_SET, .cmd_del = MTIER_CMD_TIER_DEL,
+	.attr_name = MTIER_A_TIER_NAME, .set = &tier_set,
+	.usage = tier_usage_lines, .n_usage = N(tier_usage_lines),
+	.add_kws = tier_add_kws, .n_add_kws = N(tier_add_kws),
+	.set_kws = tier_set_kws, .n_set_kws = N(tier_set_kws),
+	.kw_help = KW_HELP, .kw_repeat = 1u << KW_PEER, .put = tier_put,
+	.print = tier_print,
+};

@@ -17,15 +17,21 @@
 
 #include "mtier.h"
 
+/* One line on stderr: @prefix, then the message. */
+static void message(const char *prefix, const char *fmt, va_list ap)
+{
+	fputs(prefix, stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+}
+
 int error(const char *fmt, ...)
 {
 	va_list ap;
 
-	fputs("Error: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	message("Error: ", fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 	return -1;
 }
 
@@ -33,11 +39,9 @@ void warning(const char *fmt, ...)
 {
 	va_list ap;
 
-	fputs("Warning: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	message("Warning: ", fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 }
 
 /* --- Keywords ---------------------------------------------------------- */
@@ -184,26 +188,34 @@ static int parse_decimal(const char *s, const char **end, uint64_t *out)
 	return 0;
 }
 
-int parse_u32(const char *s, uint32_t *out)
+/* Just a decimal number, no larger than @max. */
+static int parse_uint(const char *s, uint64_t max, uint64_t *out)
 {
 	const char *end;
-	uint64_t v;
 
-	if (parse_decimal(s, &end, &v) || *end || v > UINT32_MAX)
+	if (parse_decimal(s, &end, out) || *end || *out > max)
 		return -1;
-	*out = v;
 	return 0;
+}
+
+int parse_u32(const char *s, uint32_t *out)
+{
+	uint64_t v;
+	int ret = parse_uint(s, UINT32_MAX, &v);
+
+	if (!ret)
+		*out = v;
+	return ret;
 }
 
 int parse_u16(const char *s, uint16_t *out)
 {
-	const char *end;
 	uint64_t v;
+	int ret = parse_uint(s, UINT16_MAX, &v);
 
-	if (parse_decimal(s, &end, &v) || *end || v > UINT16_MAX)
-		return -1;
-	*out = v;
-	return 0;
+	if (!ret)
+		*out = v;
+	return ret;
 }
 
 /* Milliseconds: a u32, optionally followed by "ms" as mtier prints it. */
