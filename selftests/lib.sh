@@ -52,10 +52,18 @@ mtier_load() {
 	[ -f "$MTIER_KO" ] || skip "$MTIER_KO not built"
 	[ -x "$MTIER" ] || skip "$MTIER not built"
 	if [ ! -d /sys/module/mtier ]; then
-		modprobe -q ib_core 2>/dev/null || true
-		insmod "$MTIER_KO" || exit $ksft_fail
+		mtier_insmod || exit $ksft_fail
 		_loaded_here=1
 	fi
+}
+
+# insmod does not load dependencies: load what modinfo says first.
+mtier_insmod() {
+	local dep
+	for dep in $(modinfo -F depends "$MTIER_KO" | tr , ' '); do
+		modprobe -q "$dep" || return 1
+	done
+	insmod "$MTIER_KO"
 }
 
 mtier_unload_if_loaded_here() {
@@ -79,4 +87,38 @@ finish() {
 	echo "# $_checks checks, $_failed failed"
 	[ $_failed = 0 ] && exit $ksft_pass
 	exit $ksft_fail
+}
+
+# --- The data path ------------------------------------------------------
+
+require_rdma() {
+	[ -n "${MTIER_RDMA_ADDR:-}" ] ||
+		skip "no RDMA device (run in scripts/vm --rdma or --nodes)"
+	command -v fio >/dev/null || skip "fio missing"
+}
+
+# field KIND NAME EXPR: a value of an object's JSON (with stats), e.g.
+#   field pool p0 'o["used"]'      field tier t0 'o["stats"]["reads"]'
+field() {
+	"$MTIER" -j -s "$1" show "$2" |
+		$PY -c 'import json,sys; o=json.load(sys.stdin)[0]; print(eval(sys.argv[1]))' "$3"
+}
+
+# wait_for TIMEOUT_S COMMAND...: until COMMAND succeeds.
+wait_for() {
+	local end=$(($(date +%s) + $1))
+	shift
+	until "$@" >/dev/null 2>&1; do
+		[ "$(date +%s)" -ge $end ] && return 1
+		sleep 0.1
+	done
+}
+
+peer_is() {	# peer_is NAME STATE
+	[ "$(field peer "$1" 'o["state"]')" = "$2" ]
+}
+
+# The block device of a tier.
+tier_dev() {
+	echo "/dev/$(field tier "$1" 'o["dev"]')"
 }

@@ -34,7 +34,7 @@ counts() {
 
 ok=1
 for i in $(seq "$cycles"); do
-	insmod "$MTIER_KO" || { ok=0; echo "# insmod failed in cycle $i"; break; }
+	mtier_insmod || { ok=0; echo "# insmod failed in cycle $i"; break; }
 	"$MTIER" -j monitor >/tmp/monitor.$i 2>&1 &
 	mon=$!
 	sleep 0.3	# let it subscribe
@@ -50,7 +50,7 @@ check "the monitor saw every object of the last cycle appear" \
 	sh -c "[ \$(grep -c '\"event\": *\"add\"' /tmp/monitor.$cycles) -ge 7 ]"
 
 # Unload while a tier holds peers that hold network namespace references.
-insmod "$MTIER_KO"
+mtier_insmod
 ip netns add mtier-lu 2>/dev/null
 check "objects created from another network namespace" \
 	ip netns exec mtier-lu "$MTIER" peer add ns addr 10.8.0.9
@@ -58,5 +58,5 @@ check "tier over that peer" "$MTIER" tier add nst size 1G peer ns
 check "unload with objects from a namespace" rmmod mtier
 ip netns del mtier-lu 2>/dev/null
 
-[ $was_loaded = 1 ] && insmod "$MTIER_KO"
+[ $was_loaded = 1 ] && mtier_insmod
 finish

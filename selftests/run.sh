@@ -40,8 +40,7 @@ our_leaks() {
 
 # The C tests talk to a loaded module; script tests manage it themselves.
 if [ ! -d /sys/module/mtier ] && [ -f "$MTIER_KO" ] && [ "$(id -u)" = 0 ]; then
-	modprobe -q ib_core 2>/dev/null
-	insmod "$MTIER_KO" || exit 1
+	mtier_insmod || exit 1
 fi
 
 echo "TAP version 13"

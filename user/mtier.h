@@ -110,6 +110,7 @@ bool is_help(const char *w);
 struct attr_set {
 	const char *const *names;
 	int max;
+	int skip;	/* an attribute print_counters() leaves out, or 0 */
 };
 
 /* Called for each reply message of a request (and each notification). */
@@ -151,6 +152,7 @@ void print_array_end(void);
 void print_nest_begin(const char *jkey, const char *tkey);
 void print_nest_end(void);
 void print_counters(const struct nlattr *nest, const struct attr_set *set);
+void print_uint_array(const char *jkey, const uint64_t *vals, int n);
 
 /* --- Objects (object.c; one kind each in pool.c, peer.c, tier.c) ------ */
 

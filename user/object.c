@@ -127,11 +127,16 @@ int obj_put_transport(struct obj_req *r, int type, const char *v)
  */
 int obj_put_endpoint(struct obj_req *r, const char *v, int kw_port)
 {
-	if (parse_endpoint(v, &r->addr, &r->port))
+	int port;
+
+	if (parse_endpoint(v, &r->addr, &port))
 		return error("invalid address '%s' (ADDR[:PORT], [IPv6]:PORT or IPv6)",
 			     v);
-	if (r->port >= 0 && (r->seen & (1u << kw_port)))
+	if (port < 0)		/* keep a port given before, if any */
+		return 0;
+	if (r->seen & (1u << kw_port))
 		return error("the port is given twice");
+	r->port = port;
 	return 0;
 }
 

@@ -8,6 +8,8 @@
  *   mtier peer del NAME
  *   mtier peer [ show [ NAME ] ]
  */
+#include <string.h>
+
 #include <linux/mtier.h>
 #include <netlink/attr.h>
 
@@ -26,10 +28,15 @@ static const char *const peer_names[MTIER_A_PEER_MAX + 1] = {
 	[MTIER_A_PEER_KEEPALIVE] = "keepalive",
 	[MTIER_A_PEER_TIMEOUT]	 = "timeout",
 	[MTIER_A_PEER_TIERS]	 = "tiers",
+	[MTIER_A_PEER_SLAB_SIZE] = "slab-size",
+	[MTIER_A_PEER_DONOR_FREE] = "donor-free",
+	[MTIER_A_PEER_ERROR]	 = "error",
 	[MTIER_A_PEER_STATS]	 = "stats",
 };
 
-static const struct attr_set peer_set = { peer_names, MTIER_A_PEER_MAX };
+static const struct attr_set peer_set = {
+	.names = peer_names, .max = MTIER_A_PEER_MAX,
+};
 
 static const char *const peer_stats_names[MTIER_A_PEER_STATS_MAX + 1] = {
 	[MTIER_A_PEER_STATS_SLABS]    = "slabs",
@@ -39,7 +46,7 @@ static const char *const peer_stats_names[MTIER_A_PEER_STATS_MAX + 1] = {
 };
 
 static const struct attr_set peer_stats_set = {
-	peer_stats_names, MTIER_A_PEER_STATS_MAX
+	.names = peer_stats_names, .max = MTIER_A_PEER_STATS_MAX,
 };
 
 static const char *const peer_state_names[] = {
@@ -82,6 +89,21 @@ static void peer_print(struct nl_msg *msg, const char *event)
 			   mt_get_u32(tb[MTIER_A_PEER_TIMEOUT]));
 	if (tb[MTIER_A_PEER_TIERS])
 		print_uint("tiers", "tiers", NULL, mt_get_u32(tb[MTIER_A_PEER_TIERS]));
+	/* What the donor said; unknown until the first connection. */
+	if (tb[MTIER_A_PEER_SLAB_SIZE] && mt_get_uint(tb[MTIER_A_PEER_SLAB_SIZE])) {
+		print_size("slab-size", "slab", mt_get_uint(tb[MTIER_A_PEER_SLAB_SIZE]));
+		if (tb[MTIER_A_PEER_DONOR_FREE])
+			print_size("donor-free", "donor-free",
+				   mt_get_uint(tb[MTIER_A_PEER_DONOR_FREE]));
+	}
+	if (tb[MTIER_A_PEER_ERROR]) {
+		uint32_t err = mt_get_u32(tb[MTIER_A_PEER_ERROR]);
+
+		if (opts.json)
+			print_uint("error", NULL, NULL, err);
+		else if (err)
+			print_string(NULL, "error", strerrorname_np(err) ?: "?");
+	}
 	if (opts.stats && tb[MTIER_A_PEER_STATS]) {
 		print_nest_begin("stats", "stats");
 		print_counters(tb[MTIER_A_PEER_STATS], &peer_stats_set);

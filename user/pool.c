@@ -29,7 +29,9 @@ static const char *const pool_names[MTIER_A_POOL_MAX + 1] = {
 	[MTIER_A_POOL_STATS]	 = "stats",
 };
 
-static const struct attr_set pool_set = { pool_names, MTIER_A_POOL_MAX };
+static const struct attr_set pool_set = {
+	.names = pool_names, .max = MTIER_A_POOL_MAX,
+};
 
 static const char *const pool_stats_names[MTIER_A_POOL_STATS_MAX + 1] = {
 	[MTIER_A_POOL_STATS_SLAB_ALLOCS]  = "slab-allocs",
@@ -37,10 +39,11 @@ static const char *const pool_stats_names[MTIER_A_POOL_STATS_MAX + 1] = {
 	[MTIER_A_POOL_STATS_ALLOC_FAILS]  = "alloc-fails",
 	[MTIER_A_POOL_STATS_CONNECTS]	  = "connects",
 	[MTIER_A_POOL_STATS_PROTO_ERRORS] = "proto-errors",
+	[MTIER_A_POOL_STATS_CTRL_MSGS]    = "ctrl-msgs",
 };
 
 static const struct attr_set pool_stats_set = {
-	pool_stats_names, MTIER_A_POOL_STATS_MAX
+	.names = pool_stats_names, .max = MTIER_A_POOL_STATS_MAX,
 };
 
 static const char *const pool_state_names[] = {

@@ -267,7 +267,10 @@ void print_nest_end(void)
 	close_nest();
 }
 
-/* Every counter of a stats nest, in the order the kernel sent them. */
+/*
+ * Every counter of a stats nest, in the order the kernel sent them, but
+ * set->skip (a repeated attribute the caller prints itself).
+ */
 void print_counters(const struct nlattr *nest, const struct attr_set *set)
 {
 	const struct nlattr *a;
@@ -277,6 +280,8 @@ void print_counters(const struct nlattr *nest, const struct attr_set *set)
 
 	nla_for_each_nested(a, nest, rem) {
 		type = nla_type(a);
+		if (type == set->skip)
+			continue;
 		name = type <= set->max ? set->names[type] : NULL;
 		if (!name) {
 			snprintf(unknown, sizeof(unknown), "attr-%d", type);
@@ -284,4 +289,18 @@ void print_counters(const struct nlattr *nest, const struct attr_set *set)
 		}
 		print_uint(name, name, NULL, mt_get_uint(a));
 	}
+}
+
+/* A list of numbers: a JSON array; in text, nothing (callers summarise). */
+void print_uint_array(const char *jkey, const uint64_t *vals, int n)
+{
+	struct json_object *arr;
+	int i;
+
+	if (!opts.json)
+		return;
+	arr = json_object_new_array();
+	for (i = 0; i < n; i++)
+		json_object_array_add(arr, json_object_new_uint64(vals[i]));
+	jadd(jkey, arr);
 }

@@ -35,7 +35,9 @@ static const char *const tier_names[MTIER_A_TIER_MAX + 1] = {
 	[MTIER_A_TIER_STATS]	  = "stats",
 };
 
-static const struct attr_set tier_set = { tier_names, MTIER_A_TIER_MAX };
+static const struct attr_set tier_set = {
+	.names = tier_names, .max = MTIER_A_TIER_MAX,
+};
 
 static const char *const tier_stats_names[MTIER_A_TIER_STATS_MAX + 1] = {
 	[MTIER_A_TIER_STATS_READS]		= "reads",
@@ -52,11 +54,46 @@ static const char *const tier_stats_names[MTIER_A_TIER_STATS_MAX + 1] = {
 	[MTIER_A_TIER_STATS_PREFETCH_LATE_HITS]	= "prefetch-late-hits",
 	[MTIER_A_TIER_STATS_PREFETCH_UNUSED]	= "prefetch-unused",
 	[MTIER_A_TIER_STATS_CACHE_BYTES]	= "cache-bytes",
+	[MTIER_A_TIER_STATS_LAT_HIST]		= "lat-hist",
 };
 
 static const struct attr_set tier_stats_set = {
-	tier_stats_names, MTIER_A_TIER_STATS_MAX
+	.names = tier_stats_names, .max = MTIER_A_TIER_STATS_MAX,
+	.skip = MTIER_A_TIER_STATS_LAT_HIST,
 };
+
+#define LAT_BUCKETS 32
+
+/*
+ * The latency histogram: entry i counts requests that took [2^i, 2^(i+1))
+ * microseconds.  JSON gets it whole; text gets the median and the 99th
+ * percentile, as the upper bound of the bucket they fall in.
+ */
+static void tier_print_latency(const struct nlattr *nest)
+{
+	uint64_t hist[LAT_BUCKETS], total = 0, seen = 0;
+	const struct nlattr *a;
+	int n = 0, i, rem;
+	long p50 = -1, p99 = -1;
+
+	nla_for_each_nested(a, nest, rem)
+		if (nla_type(a) == MTIER_A_TIER_STATS_LAT_HIST && n < LAT_BUCKETS)
+			total += hist[n++] = mt_get_uint(a);
+	if (!n)
+		return;
+	print_uint_array("lat-hist", hist, n);
+	if (opts.json || !total)
+		return;
+	for (i = 0; i < n; i++) {
+		seen += hist[i];
+		if (p50 < 0 && 2 * seen >= total)
+			p50 = 2L << i;
+		if (p99 < 0 && 100 * seen >= 99 * total)
+			p99 = 2L << i;
+	}
+	print_uint(NULL, "lat-p50<", "us", p50);
+	print_uint(NULL, "lat-p99<", "us", p99);
+}
 
 static const char *const tier_state_names[] = {
 	[MTIER_TIER_STATE_DOWN]	    = "down",
@@ -79,6 +116,7 @@ static void tier_print_stats(const struct nlattr *nest)
 
 	print_nest_begin("stats", "stats");
 	print_counters(nest, &tier_stats_set);
+	tier_print_latency(nest);
 	if (nla_parse_nested(tb, MTIER_A_TIER_STATS_MAX,
 			     (struct nlattr *)nest, NULL) >= 0) {
 		if (tb[MTIER_A_TIER_STATS_PREFETCH_ISSUED])
