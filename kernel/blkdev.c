@@ -90,20 +90,18 @@ static void mtier_cmd_account(struct mtier_cmd *cmd, struct request *rq)
 	atomic_dec(&tier->inflight);
 }
 
+/*
+ * End a request where its transfer completed (the completion queue's
+ * softirq, or the submitter): no bounce to the submitting CPU, which on a
+ * memory tier costs more than the little work left to do.
+ */
 static void mtier_cmd_end(struct request *rq, blk_status_t status)
 {
 	struct mtier_cmd *cmd = blk_mq_rq_to_pdu(rq);
 
 	cmd->status = status;
-	blk_mq_complete_request(rq);
-}
-
-static void mtier_complete_rq(struct request *rq)
-{
-	struct mtier_cmd *cmd = blk_mq_rq_to_pdu(rq);
-
 	mtier_cmd_account(cmd, rq);
-	blk_mq_end_request(rq, cmd->status);
+	blk_mq_end_request(rq, status);
 }
 
 /* --- The slab map ----------------------------------------------------- */
@@ -435,7 +433,6 @@ static enum blk_eh_timer_return mtier_timeout(struct request *rq)
 
 static const struct blk_mq_ops mtier_mq_ops = {
 	.queue_rq	= mtier_queue_rq,
-	.complete	= mtier_complete_rq,
 	.timeout	= mtier_timeout,
 };
 
