@@ -95,13 +95,21 @@ static void mtier_cmd_account(struct mtier_cmd *cmd, struct request *rq)
  * softirq, or the submitter): no bounce to the submitting CPU, which on a
  * memory tier costs more than the little work left to do.
  */
+static void mtier_complete_rq(struct request *rq)
+{
+	struct mtier_cmd *cmd = blk_mq_rq_to_pdu(rq);
+
+	mtier_cmd_account(cmd, rq);
+	blk_mq_end_request(rq, cmd->status);
+}
+
 static void mtier_cmd_end(struct request *rq, blk_status_t status)
 {
 	struct mtier_cmd *cmd = blk_mq_rq_to_pdu(rq);
 
 	cmd->status = status;
-	mtier_cmd_account(cmd, rq);
-	blk_mq_end_request(rq, status);
+	/* Marks it complete first: a timeout racing with us leaves it be. */
+	blk_mq_complete_request_direct(rq, mtier_complete_rq);
 }
 
 /* --- The slab map ----------------------------------------------------- */
