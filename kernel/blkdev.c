@@ -26,9 +26,12 @@
 #include <linux/blk-mq.h>
 #include <linux/idr.h>
 #include <linux/random.h>
+#include <linux/sched/mm.h>
 #include <linux/slab.h>
 
+#include "blkdev.h"
 #include "mtier.h"
+#include "trace.h"
 #include "transport.h"
 
 #define MTIER_IO_CHUNK		(MTIER_SLAB_MIN >> SECTOR_SHIFT)
@@ -37,27 +40,7 @@
 int mtier_major;
 static DEFINE_IDA(mtier_index_ida);
 
-/* One slab of a tier: where its replicas live (one for now). */
-struct mtier_tslab {
-	u8 nr;
-	atomic_t inflight;
-	struct rcu_head rcu;
-	struct mtier_rslab rep[MTIER_MAX_REPLICAS];
-};
-
-/* Per request. */
-struct mtier_cmd {
-	struct mtier_tier *tier;
-	struct mtier_tslab *ts;
-	struct mtier_peer *peer;
-	struct list_head slow;
-	u64 start_ns;
-	blk_status_t status;
-	struct mtier_xfer x;
-	struct scatterlist sgl[MTIER_MAX_SEGS];
-};
-
-static void mtier_count(struct mtier_tier *tier, int counter, u64 val)
+void mtier_tier_count(struct mtier_tier *tier, int counter, u64 val)
 {
 	struct mtier_tier_pcpu_stats *s = get_cpu_ptr(tier->pcpu);
 
@@ -103,7 +86,7 @@ static void mtier_complete_rq(struct request *rq)
 	blk_mq_end_request(rq, cmd->status);
 }
 
-static void mtier_cmd_end(struct request *rq, blk_status_t status)
+void mtier_cmd_end(struct request *rq, blk_status_t status)
 {
 	struct mtier_cmd *cmd = blk_mq_rq_to_pdu(rq);
 
@@ -114,14 +97,14 @@ static void mtier_cmd_end(struct request *rq, blk_status_t status)
 
 /* --- The slab map ----------------------------------------------------- */
 
-static bool mtier_tslab_lost(const struct mtier_tslab *ts)
+bool mtier_tslab_lost(const struct mtier_tslab *ts)
 {
 	return mtier_peer_gen(ts->rep[0].peer) != ts->rep[0].gen;
 }
 
 /* The slab holding byte @off, with a transfer reference; NULL if none. */
-static struct mtier_tslab *mtier_tslab_get(struct mtier_tier *tier, u64 off,
-					   u32 shift)
+struct mtier_tslab *mtier_tslab_get(struct mtier_tier *tier, u64 off,
+				    u32 shift)
 {
 	struct mtier_tslab *ts;
 
@@ -133,7 +116,7 @@ static struct mtier_tslab *mtier_tslab_get(struct mtier_tier *tier, u64 off,
 	return ts;
 }
 
-static void mtier_tslab_put(struct mtier_tslab *ts)
+void mtier_tslab_put(struct mtier_tslab *ts)
 {
 	if (atomic_dec_and_test(&ts->inflight))
 		wake_up_var(&ts->inflight);
@@ -260,11 +243,10 @@ static void mtier_zero_fill(struct request *rq)
 }
 
 /*
- * Start a read or write whose slab exists (or a read of space that has
- * none).  Returns false when the request must go to the slow work.
+ * Start a one-sided transfer for a read or write whose slab exists.
+ * Returns false when there is no slab for it.
  */
-static bool mtier_rw(struct mtier_cmd *cmd, struct request *rq,
-		     unsigned int qid)
+static bool mtier_rw_remote(struct mtier_cmd *cmd, struct request *rq)
 {
 	struct mtier_tier *tier = cmd->tier;
 	bool write = req_op(rq) == REQ_OP_WRITE;
@@ -274,13 +256,8 @@ static bool mtier_rw(struct mtier_cmd *cmd, struct request *rq,
 	int err;
 
 	ts = shift ? mtier_tslab_get(tier, off, shift) : NULL;
-	if (!ts) {
-		if (write)
-			return false;
-		mtier_zero_fill(rq);
-		mtier_cmd_end(rq, BLK_STS_OK);
-		return true;
-	}
+	if (!ts)
+		return false;
 	if (mtier_tslab_lost(ts)) {
 		mtier_tslab_put(ts);
 		mtier_cmd_end(rq, BLK_STS_IOERR);
@@ -295,7 +272,7 @@ static bool mtier_rw(struct mtier_cmd *cmd, struct request *rq,
 	cmd->x.offset = off & ((1ULL << shift) - 1);
 	cmd->x.len = blk_rq_bytes(rq);
 	cmd->x.done = mtier_xfer_end;
-	err = mtier_peer_submit(cmd->peer, qid, &cmd->x);
+	err = mtier_peer_submit(cmd->peer, cmd->qid, &cmd->x);
 	if (err) {
 		cmd->ts = NULL;
 		mtier_tslab_put(ts);
@@ -303,6 +280,51 @@ static bool mtier_rw(struct mtier_cmd *cmd, struct request *rq,
 				  BLK_STS_IOERR);
 	}
 	return true;
+}
+
+/**
+ * mtier_read_remote - read a request's pages from the network
+ * @cmd: the request's data
+ * @rq: the request
+ *
+ * Space never written reads as zeroes, without the network.
+ *
+ * Context: any; never waits.
+ */
+void mtier_read_remote(struct mtier_cmd *cmd, struct request *rq)
+{
+	if (mtier_rw_remote(cmd, rq)) {
+		mtier_tier_count(cmd->tier, MTIER_TC_DEMAND_MISSES,
+				 DIV_ROUND_UP(blk_rq_bytes(rq), PAGE_SIZE));
+		return;
+	}
+	mtier_zero_fill(rq);
+	mtier_cmd_end(rq, BLK_STS_OK);
+}
+
+static void mtier_read(struct mtier_cmd *cmd, struct request *rq)
+{
+	struct mtier_tier *tier = cmd->tier;
+	/* Once served or submitted, @rq may complete and be reused: copy. */
+	u64 pos = blk_rq_pos(rq) << SECTOR_SHIFT;
+	u32 bytes = blk_rq_bytes(rq);
+	int res;
+
+	trace_mtier_read(tier, pos >> PAGE_SHIFT, DIV_ROUND_UP(bytes, PAGE_SIZE));
+	res = mtier_cache_read(tier, rq, false);
+	/* Demand first, then what it predicts: prefetches never go ahead. */
+	if (res == MTIER_CACHE_MISS)
+		mtier_read_remote(cmd, rq);
+	/* A read waiting for a prefetch in flight was predicted: a hit. */
+	mtier_cache_learn(tier, pos, bytes, res != MTIER_CACHE_MISS);
+}
+
+/* A write: cached copies of its pages are stale from now on. */
+static bool mtier_write(struct mtier_cmd *cmd, struct request *rq)
+{
+	mtier_cache_invalidate(cmd->tier, blk_rq_pos(rq) << SECTOR_SHIFT,
+			       blk_rq_bytes(rq));
+	return mtier_rw_remote(cmd, rq);
 }
 
 /* Discard and write-zeroes: free whole slabs, zero the parts of others. */
@@ -345,10 +367,12 @@ static void mtier_slow_work(struct work_struct *work)
 {
 	struct mtier_tier *tier = container_of(work, struct mtier_tier,
 					       slow_work);
+	unsigned int noio = memalloc_noio_save();
 	struct mtier_cmd *cmd;
 	struct request *rq;
 	int err;
 
+	/* Swap writes wait for this work: its allocations must not swap. */
 	for (;;) {
 		spin_lock_irq(&tier->slow_lock);
 		cmd = list_first_entry_or_null(&tier->slow_list,
@@ -357,7 +381,7 @@ static void mtier_slow_work(struct work_struct *work)
 			list_del_init(&cmd->slow);
 		spin_unlock_irq(&tier->slow_lock);
 		if (!cmd)
-			return;
+			break;
 		rq = blk_mq_rq_from_pdu(cmd);
 		switch (req_op(rq)) {
 		case REQ_OP_WRITE:
@@ -367,14 +391,17 @@ static void mtier_slow_work(struct work_struct *work)
 						  BLK_STS_IOERR);
 				break;
 			}
-			if (!mtier_rw(cmd, rq, 0))	/* mapped: cannot happen */
+			if (!mtier_write(cmd, rq))	/* mapped: cannot happen */
 				mtier_cmd_end(rq, BLK_STS_IOERR);
 			break;
 		default:
+			mtier_cache_invalidate(tier, blk_rq_pos(rq) << SECTOR_SHIFT,
+					       blk_rq_bytes(rq));
 			mtier_cmd_end(rq, mtier_discard(tier, rq));
 			break;
 		}
 	}
+	memalloc_noio_restore(noio);
 }
 
 static void mtier_slow(struct mtier_tier *tier, struct mtier_cmd *cmd)
@@ -397,6 +424,8 @@ static blk_status_t mtier_queue_rq(struct blk_mq_hw_ctx *hctx,
 	cmd->tier = tier;
 	cmd->ts = NULL;
 	cmd->peer = NULL;
+	cmd->qid = hctx->queue_num;
+	INIT_LIST_HEAD(&cmd->slow);
 	cmd->status = BLK_STS_OK;
 	cmd->start_ns = ktime_get_ns();
 	blk_mq_start_request(rq);
@@ -405,17 +434,19 @@ static blk_status_t mtier_queue_rq(struct blk_mq_hw_ctx *hctx,
 	switch (req_op(rq)) {
 	case REQ_OP_FLUSH:
 		/* Writes complete when the donor has them: nothing to flush. */
-		mtier_count(tier, MTIER_TC_FLUSHES, 1);
+		mtier_tier_count(tier, MTIER_TC_FLUSHES, 1);
 		mtier_cmd_end(rq, BLK_STS_OK);
 		break;
 	case REQ_OP_READ:
+		mtier_read(cmd, rq);
+		break;
 	case REQ_OP_WRITE:
-		if (!mtier_rw(cmd, rq, hctx->queue_num))
+		if (!mtier_write(cmd, rq))
 			mtier_slow(tier, cmd);
 		break;
 	case REQ_OP_DISCARD:
 	case REQ_OP_WRITE_ZEROES:
-		mtier_count(tier, MTIER_TC_DISCARDS, 1);
+		mtier_tier_count(tier, MTIER_TC_DISCARDS, 1);
 		mtier_slow(tier, cmd);
 		break;
 	default:
@@ -433,14 +464,25 @@ static enum blk_eh_timer_return mtier_timeout(struct request *rq)
 {
 	struct mtier_cmd *cmd = blk_mq_rq_to_pdu(rq);
 
-	mtier_count(cmd->tier, MTIER_TC_TIMEOUTS, 1);
+	mtier_tier_count(cmd->tier, MTIER_TC_TIMEOUTS, 1);
 	if (cmd->peer)
 		mtier_peer_fail(cmd->peer, "I/O timed out");
 	return BLK_EH_RESET_TIMER;
 }
 
+static int mtier_init_request(struct blk_mq_tag_set *set, struct request *rq,
+			      unsigned int hctx_idx, unsigned int numa_node)
+{
+	struct mtier_cmd *cmd = blk_mq_rq_to_pdu(rq);
+
+	sg_init_table(cmd->sgl, MTIER_MAX_SEGS);
+	INIT_LIST_HEAD(&cmd->slow);
+	return 0;
+}
+
 static const struct blk_mq_ops mtier_mq_ops = {
 	.queue_rq	= mtier_queue_rq,
+	.init_request	= mtier_init_request,
 	.timeout	= mtier_timeout,
 };
 
@@ -542,12 +584,17 @@ int mtier_blkdev_create(struct mtier_tier *tier)
 	disk->private_data = tier;
 	snprintf(disk->disk_name, DISK_NAME_LEN, "mtier%d", tier->index);
 	set_capacity(disk, tier->size >> SECTOR_SHIFT);
-	err = device_add_disk(NULL, disk, mtier_disk_groups);
+	err = mtier_cache_create(tier);
 	if (err)
 		goto err_disk;
+	err = device_add_disk(NULL, disk, mtier_disk_groups);
+	if (err)
+		goto err_cache;
 	tier->disk = disk;
 	return 0;
 
+err_cache:
+	mtier_cache_destroy(tier);
 err_disk:
 	put_disk(disk);
 err_tags:
@@ -582,6 +629,7 @@ void mtier_blkdev_destroy(struct mtier_tier *tier)
 	WRITE_ONCE(tier->deleting, true);
 	del_gendisk(tier->disk);	/* waits for every request */
 	cancel_work_sync(&tier->slow_work);
+	mtier_cache_destroy(tier);	/* waits for every prefetch */
 	mutex_lock(&tier->map_lock);
 	xa_for_each(&tier->slabs, idx, ts)
 		mtier_tier_unmap(tier, idx);

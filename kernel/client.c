@@ -576,7 +576,8 @@ static struct mtier_conn *mtier_conn_open(struct mtier_peer *peer)
 		return ERR_PTR(-ENOMEM);
 	conn->peer = peer;
 	conn->ctrl.qid = -1;
-	conn->nr_data = min_t(int, num_possible_cpus(), MTIER_MAX_QUEUES);
+	/* One data queue pair per CPU, and one for prefetches. */
+	conn->nr_data = min_t(int, num_possible_cpus(), MTIER_MAX_QUEUES - 1) + 1;
 	spin_lock_init(&conn->call_lock);
 	sema_init(&conn->credits, MTIER_CTRL_DEPTH);
 	for (i = 0; i < MTIER_CTRL_DEPTH; i++)
@@ -1006,7 +1007,9 @@ int mtier_peer_submit(struct mtier_peer *peer, unsigned int qid,
 	x->status = BLK_STS_OK;
 	atomic_set(&x->pending, nr_wr);
 
-	q = &conn->data[qid % conn->nr_data];
+	/* The last queue pair is the prefetches'; demand never waits on it. */
+	q = &conn->data[qid == MTIER_QID_PREFETCH ? conn->nr_data - 1 :
+			qid % (conn->nr_data - 1)];
 	spin_lock_irqsave(&q->lock, flags);
 	if (!q->live) {
 		spin_unlock_irqrestore(&q->lock, flags);

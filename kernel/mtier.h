@@ -222,6 +222,7 @@ enum mtier_tier_counter {
 	MTIER_TC_PREFETCH_HITS,
 	MTIER_TC_PREFETCH_LATE_HITS,
 	MTIER_TC_PREFETCH_UNUSED,
+	MTIER_TC_DEMAND_MISSES,
 	MTIER_TC_NR,
 };
 
@@ -287,6 +288,7 @@ struct mtier_tier {
 	spinlock_t slow_lock;		/* slow_list */
 	struct list_head slow_list;
 	struct work_struct slow_work;
+	struct mtier_cache *cache;	/* cache.c */
 };
 
 /* registry.c */

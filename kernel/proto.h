@@ -48,6 +48,7 @@ struct mtier_cm_req {
 	__le16 nr_data;		/* control: data queues that will follow */
 	__le32 reserved;
 };
+
 static_assert(sizeof(struct mtier_cm_req) == 24);
 
 /* Private data of the accept, donor to client. */
@@ -60,6 +61,7 @@ struct mtier_cm_rep {
 	__le64 capacity;	/* the pool's size */
 	__le64 free;		/* what it can still hand out */
 };
+
 static_assert(sizeof(struct mtier_cm_rep) == 40);
 
 /* Private data of a reject, donor to client. */
@@ -68,6 +70,7 @@ struct mtier_cm_rej {
 	__le16 version;
 	__le16 status;		/* a positive errno: EPROTO, EINVAL, ENOENT... */
 };
+
 static_assert(sizeof(struct mtier_cm_rej) == 8);
 
 /* Control message types. */
@@ -109,6 +112,7 @@ struct mtier_msg {
 		__u8 raw[48];
 	};
 };
+
 static_assert(sizeof(struct mtier_msg) == 64);
 
 #endif /* _MTIER_PROTO_H */

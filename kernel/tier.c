@@ -9,6 +9,7 @@
 #include <linux/percpu.h>
 #include <linux/slab.h>
 
+#include "blkdev.h"
 #include "mtier.h"
 
 /**
@@ -157,6 +158,7 @@ void mtier_tier_set_cfg(struct mtier_tier *tier,
 {
 	lockdep_assert_held(&mtier_lock);
 	tier->cfg = *cfg;
+	mtier_cache_configure(tier);
 }
 
 /**

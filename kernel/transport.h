@@ -38,6 +38,8 @@ struct mtier_rslab {
  * work requests when the device takes fewer SGEs per request).
  */
 #define MTIER_MAX_SEGS		64
+/* The queue of low-priority transfers (prefetches): a queue pair of its own. */
+#define MTIER_QID_PREFETCH	(~0U)
 #define MTIER_XFER_MAX_WR	8
 
 /**

@@ -54,6 +54,7 @@ static const char *const tier_stats_names[MTIER_A_TIER_STATS_MAX + 1] = {
 	[MTIER_A_TIER_STATS_PREFETCH_LATE_HITS]	= "prefetch-late-hits",
 	[MTIER_A_TIER_STATS_PREFETCH_UNUSED]	= "prefetch-unused",
 	[MTIER_A_TIER_STATS_CACHE_BYTES]	= "cache-bytes",
+	[MTIER_A_TIER_STATS_DEMAND_MISSES]	= "demand-misses",
 	[MTIER_A_TIER_STATS_LAT_HIST]		= "lat-hist",
 };
 
@@ -112,7 +113,7 @@ static const char *const prefetch_names[] = {
 static void tier_print_stats(const struct nlattr *nest)
 {
 	struct nlattr *tb[MTIER_A_TIER_STATS_MAX + 1] = {};
-	uint64_t issued = 0, hits = 0;
+	uint64_t issued = 0, hits = 0, misses = 0;
 
 	print_nest_begin("stats", "stats");
 	print_counters(nest, &tier_stats_set);
@@ -123,10 +124,19 @@ static void tier_print_stats(const struct nlattr *nest)
 			issued = mt_get_uint(tb[MTIER_A_TIER_STATS_PREFETCH_ISSUED]);
 		if (tb[MTIER_A_TIER_STATS_PREFETCH_HITS])
 			hits = mt_get_uint(tb[MTIER_A_TIER_STATS_PREFETCH_HITS]);
+		if (tb[MTIER_A_TIER_STATS_PREFETCH_LATE_HITS])
+			hits += mt_get_uint(tb[MTIER_A_TIER_STATS_PREFETCH_LATE_HITS]);
+		if (tb[MTIER_A_TIER_STATS_DEMAND_MISSES])
+			misses = mt_get_uint(tb[MTIER_A_TIER_STATS_DEMAND_MISSES]);
 	}
-	/* Derived: the share of prefetched pages that a read then used. */
+	/*
+	 * Derived: accuracy, the share of prefetched pages a read then used;
+	 * coverage, the share of read pages that came from the prefetcher.
+	 */
 	if (issued)
 		print_percent("accuracy", "accuracy", 100.0 * hits / issued);
+	if (hits + misses)
+		print_percent("coverage", "coverage", 100.0 * hits / (hits + misses));
 	print_nest_end();
 }
 
