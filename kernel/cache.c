@@ -59,7 +59,7 @@ struct mtier_cpage {
 
 struct mtier_cache {
 	struct mtier_tier *tier;
-	spinlock_t lock;
+	spinlock_t lock;		/* all below but ios and shrinker */
 	struct xarray map;		/* page index -> mtier_cpage */
 	struct list_head lru;
 	u64 nr;				/* pages held, ready or in flight */
@@ -232,11 +232,10 @@ static void mtier_pf_io_done(struct mtier_xfer *x, blk_status_t status)
 		c->inflight--;
 		if (status || cp->state == MTIER_CP_STALE) {
 			/* Lost on the way, or overwritten meanwhile. */
-			if (cp->in_map) {
+			if (cp->in_map)
 				mtier_cpage_unlink(c, cp);
-			} else {
+			else
 				c->nr--;
-			}
 			list_add(&cp->lru, &dead);
 		} else {
 			cp->state = MTIER_CP_READY;

@@ -26,11 +26,7 @@
 #ifdef __KERNEL__
 #include <linux/types.h>
 #else
-#include <stdbool.h>
-#include <stdint.h>
-typedef uint64_t u64;
-typedef int64_t s64;
-typedef uint32_t u32;
+#include "user_types.h"		/* the unit test's u64, s64, u32, bool */
 #endif
 
 #define MTIER_PF_STREAMS	8	/* concurrent scans told apart */
