@@ -1,0 +1,68 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# The RDMA device disappears under I/O (rdma link delete): the I/O fails
+# with EIO within the peer's timeout, never hangs, the pool stops
+# listening, the peer is failed, and everything is deletable and the
+# module unloadable.  When the device comes back, the pool listens again,
+# the peer reconnects, and once a discard clears the lost slabs the tier
+# works again.
+. "$(dirname "$0")/lib.sh"
+require_root
+require_rdma
+mtier_load
+mtier_flush
+A=$MTIER_RDMA_ADDR
+NETDEV=${MTIER_RDMA_NETDEV:-dummy0}
+
+check "pool on $A" "$MTIER" pool add fp size 256M slab 16M listen "$A"
+check "peer (keepalive 200 ms, timeout 1000 ms)" \
+	"$MTIER" peer add fd addr "$A" keepalive 200 timeout 1000
+check "peer up" wait_for 20 peer_is fd up
+check "tier" "$MTIER" tier add ft size 512M peer fd
+dev=$(tier_dev ft)
+check "fill 128 MiB" dd if=/dev/urandom of="$dev" bs=1M count=128 oflag=direct status=none
+
+fio --name=f --filename="$dev" --direct=1 --ioengine=libaio --rw=randrw \
+	--bs=4k --size=128M --iodepth=8 --time_based --runtime=120 \
+	--exitall_on_error=1 >/tmp/fio-rm.out 2>&1 &
+fio_pid=$!
+sleep 3
+t0=$(date +%s%N)
+check "rdma link delete under I/O" rdma link delete rxe0
+wait $fio_pid
+ms=$((($(date +%s%N) - t0) / 1000000))
+echo "# I/O ended $ms ms after the device went"
+check "fio stopped with an I/O error" grep -q "Input/output error" /tmp/fio-rm.out
+check "within a bounded time (< 5 s)" [ "$ms" -lt 5000 ]
+check "the pool stopped listening" [ "$(field pool fp 'o["state"]')" = down ]
+check "the pool's session is gone, its memory back" \
+	wait_for 10 sh -c "[ \"\$('$MTIER' -j pool show fp | $PY -c 'import json,sys; print(json.load(sys.stdin)[0][\"used\"])')\" = 0 ]"
+not_up() { [ "$(field peer fd 'o["state"]')" != up ]; }
+check "the peer is not up" not_up
+check "the tier is degraded" [ "$(field tier ft 'o["state"]')" = degraded ]
+check "reads fail cleanly while it is gone" \
+	sh -c "! dd if=$dev of=/dev/null bs=4k count=1 iflag=direct 2>/dev/null"
+check "errors counted" [ "$(field tier ft 'o["stats"]["errors"]')" -gt 0 ]
+
+check "the device comes back" rdma link add rxe0 type rxe netdev "$NETDEV"
+check "the pool listens again" wait_for 20 sh -c "'$MTIER' pool show fp | grep -q 'state listening'"
+check "the peer reconnects" wait_for 30 peer_is fd up
+check "the lost slabs still fail: no stale data" \
+	sh -c "! dd if=$dev of=/dev/null bs=4k count=1 iflag=direct 2>/dev/null"
+check "a discard clears them" blkdiscard -f "$dev"
+check "it reads zeroes" cmp <(dd if="$dev" bs=1M count=4 iflag=direct 2>/dev/null) <(head -c 4M /dev/zero)
+head -c 8M /dev/urandom >/tmp/f.bin
+check "new data goes to new slabs" dd if=/tmp/f.bin of="$dev" bs=1M oflag=direct status=none
+check "and reads back" cmp <(dd if="$dev" bs=1M count=8 iflag=direct 2>/dev/null) /tmp/f.bin
+
+# Deleting a peer that is connecting (its donor gone) does not wait long.
+check "peer to nowhere" "$MTIER" peer add ghost addr 10.99.0.77
+t0=$(date +%s)
+check "deleting it while it tries" "$MTIER" peer del ghost
+check "promptly (< 15 s)" [ $(($(date +%s) - t0)) -lt 15 ]
+
+check "teardown" mtier_flush
+check "module unloads" rmmod mtier
+_loaded_here=0
+finish
