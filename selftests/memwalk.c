@@ -61,6 +61,8 @@ static size_t page_at(const char *pattern, size_t k, size_t pages)
 	}
 	if (!strcmp(pattern, "random"))		/* a fixed permutation */
 		return (k * mult + 12345) % pages;
+	if (!strcmp(pattern, "interleave"))	/* two scans, taking turns */
+		return k % 2 ? pages / 2 + k / 2 : k / 2;
 	return k;
 }
 
