@@ -7,7 +7,8 @@
 #   make deps         install every Debian package build, tests and demo need
 #   make check        everything a change must pass (runs make deps if needed)
 #   make check-debug  the selftests on a KASAN/lockdep/kmemleak debug kernel
-#   make demo         the control plane at work in a VM
+#   make demo         mtier at work on a two-VM SoftRoCE cluster
+#   make bench        mtier against the raw link, brd and nvme-rdma
 #   make checkstyle   checkpatch --strict and sparse on the kernel sources
 #   make regen        regenerate netlink code and docs from the YAML spec
 #   make install      module, CLI and man page
@@ -21,7 +22,7 @@ DESTDIR ?=
 KBUILD := $(MAKE) -C $(KDIR) M=$(CURDIR) W=1 MTIER_VERSION=$(VERSION)
 
 .PHONY: all module cli deps check check-debug checkstyle regen regen-check install \
-	uninstall clean demo selftests unit
+	uninstall clean demo bench selftests unit
 
 all: module cli
 
@@ -45,8 +46,13 @@ check-debug:
 
 demo:
 	@scripts/deps --quiet
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory all selftests
 	@scripts/demo
+
+bench:
+	@scripts/deps --quiet
+	@$(MAKE) --no-print-directory all selftests
+	@scripts/bench
 
 checkstyle:
 	@scripts/checkstyle
