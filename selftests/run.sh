@@ -53,8 +53,10 @@ for t in "$@"; do
 	n=$((n + 1))
 	echo "# selftests: mtier: $t"
 	before=$(dmesg 2>/dev/null | wc -l)
+	t0=$(date +%s)
 	timeout --foreground -k 10 "$timeout" "./$t" 2>&1 | sed -u 's/^/# /'
 	rc=${PIPESTATUS[0]}
+	echo "# $t took $(($(date +%s) - t0))s"
 	if [ $leakcheck = 1 ]; then
 		leaks=$(our_leaks)
 		if [ -n "$leaks" ]; then
