@@ -85,7 +85,7 @@ op() {
 }
 
 inject 20
-for round in $(seq 40); do
+for round in $(seq "${MTIER_FI_ROUNDS:-16}"); do
 	op add pool add "p$round" size 16M port $((9000 + round))
 	op add peer add "a$round" addr "10.11.$round.1"
 	op add peer add "b$round" addr "10.11.$round.2"

@@ -75,7 +75,8 @@ static int dump(struct nlt_sock *s, uint8_t cmd, struct seen *seen,
 	return r->error;
 }
 
-TEST_F(dump, many_of_each_kind)
+/* 3300 creates take minutes on a KASAN + lockdep kernel under TCG. */
+TEST_F_TIMEOUT(dump, many_of_each_kind, 900)
 {
 	static struct seen seen;
 	char name[32], addr[32];
@@ -135,7 +136,7 @@ static void note_and_delete(const struct nlmsghdr *nh, void *arg)
 	}
 }
 
-TEST_F(dump, concurrent_delete)
+TEST_F_TIMEOUT(dump, concurrent_delete, 900)
 {
 	static struct seen seen;
 	struct nlt_sock other;

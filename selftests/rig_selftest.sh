@@ -7,11 +7,13 @@
 #   selftests/rig_selftest.sh          # on the host; boots ~12 VMs, ~2-3 min
 #
 # Runs the offline splat-scanner test (rig_dmesg.sh), then scripts/vm itself:
-# exit statuses, output streams, argv and --env passing, the dmesg check
-# (and --no-dmesg-check), harmless sysrq dumps, the timeout, boot and crash
+# exit statuses, output streams, argv and --env passing, --append and the
+# absence of emulated NICs, --kernel-dir's checks, the dmesg check (and
+# --no-dmesg-check), harmless sysrq dumps, the timeout, boot and crash
 # detection, the in-guest checks of rig_smoke.sh (--rdma) and
 # rig_multinode.sh (--nodes 2), and that no QEMU is left behind.
-# Prints KTAP; exit status 0 pass, 1 failure.
+# Prints KTAP; exit status 0 pass, 1 failure.  selftests/rig_debug.sh does
+# the same for the debug kernel (--kernel-dir).
 
 ck=$(cd "$(dirname "$0")/.." && pwd -P)
 vm=$ck/scripts/vm
@@ -59,7 +61,7 @@ t() {	# NAME COND: result of evaluating the shell condition COND
 }
 
 echo "TAP version 13"
-echo "1..15"
+echo "1..18"
 
 "$ck/selftests/rig_dmesg.sh" >"$tmp/out" 2>"$tmp/err"
 rc=$?
@@ -80,6 +82,23 @@ t argv_form '[ $rc = 0 ] && [ "$out" = "<a b><it'\''s><c\$d><\$RIG_FOO>" ]'
 
 vm --env 'RIG_FOO=x y' --env RIG_BAR= -- 'echo "[$RIG_FOO][${RIG_BAR-unset}]"'
 t env_option '[ $rc = 0 ] && [ "$out" = "[x y][]" ]'
+
+# Network controllers (PCI class 0x02): none unless --nodes asks for one.
+vm --append 'rig.probe=1 rig.two=a=b' -- 'cat /proc/cmdline
+	ls /sys/class/net | tr "\n" " "; echo
+	cat /sys/bus/pci/devices/*/class | grep -c "^0x02" || :'
+t append_and_no_nic '[ $rc = 0 ] && [ "$(sed -n 2p "$tmp/out")" = "lo " ] &&
+	[ "$(sed -n 3p "$tmp/out")" = 0 ] &&
+	[[ "$(sed -n 1p "$tmp/out") " = *" mtier_node=0 rig.probe=1 rig.two=a=b "* ]]'
+
+vm --kernel-dir "$tmp/nonexistent" -- true
+t kernel_dir_missing '[ $rc = 125 ] && grep -q -- "--kernel-dir: no directory" "$tmp/err"'
+
+mkdir -p "$tmp/kd/src/arch/x86/boot"
+: >"$tmp/kd/src/arch/x86/boot/bzImage"
+vm --kernel-dir "$tmp/kd" -- true
+t kernel_dir_incomplete '[ $rc = 125 ] && grep -q "kernel.release" "$tmp/err" &&
+	[ ! -e "$tmp/run$runs/node0" ]'
 
 vm -- 'echo "WARNING: rig selftest" >/dev/kmsg'
 t dmesg_check_fails_run \

@@ -12,7 +12,7 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT/selftests" || exit 1
 . ./lib.sh
 
-timeout=$(sed -n 's/^timeout=//p' settings)
+timeout=${MTIER_TEST_TIMEOUT:-$(sed -n 's/^timeout=//p' settings)}
 
 # With MTIER_KMEMLEAK=1 on a kernel with kmemleak, every test is followed
 # by two scans (a leak is reported on the second scan that finds it, and
@@ -21,6 +21,7 @@ leakcheck=0
 kml=/sys/kernel/debug/kmemleak
 if [ "${MTIER_KMEMLEAK:-0}" = 1 ] && [ -w $kml ]; then
 	leakcheck=1
+	echo scan=off >$kml	# only our scans, between tests
 	echo clear >$kml
 fi
 
@@ -33,7 +34,7 @@ our_leaks() {
 	awk '
 		/^unreferenced object/ { if (ours) printf "%s", rep; rep = ""; ours = 0 }
 		{ rep = rep $0 "\n" }
-		/\[mtier\]/ || /\] 0xffffffff[0-9a-f]+$/ { ours = 1 }
+		/\[mtier\]/ || /^ +0xffffffff[0-9a-f]+$/ { ours = 1 }
 		END { if (ours) printf "%s", rep }' $kml
 	echo clear >$kml
 }
@@ -51,8 +52,10 @@ for t in "$@"; do
 	n=$((n + 1))
 	echo "# selftests: mtier: $t"
 	before=$(dmesg 2>/dev/null | wc -l)
+	t0=$(date +%s)
 	timeout --foreground -k 10 "$timeout" "./$t" 2>&1 | sed -u 's/^/# /'
 	rc=${PIPESTATUS[0]}
+	echo "# $t took $(($(date +%s) - t0))s"
 	if [ $leakcheck = 1 ]; then
 		leaks=$(our_leaks)
 		if [ -n "$leaks" ]; then
