@@ -230,6 +230,14 @@ static void mtier_xfer_end(struct mtier_xfer *x, blk_status_t status)
 
 	mtier_tslab_put(cmd->ts);
 	cmd->ts = NULL;
+	/*
+	 * A prefetch may have read the donor between this write's submission
+	 * and its landing (another queue pair: no ordering): drop it again
+	 * before anyone can see the write complete.
+	 */
+	if (req_op(rq) == REQ_OP_WRITE)
+		mtier_cache_invalidate(cmd->tier, blk_rq_pos(rq) << SECTOR_SHIFT,
+				       blk_rq_bytes(rq));
 	mtier_cmd_end(rq, status);
 }
 
@@ -370,6 +378,7 @@ static void mtier_slow_work(struct work_struct *work)
 	unsigned int noio = memalloc_noio_save();
 	struct mtier_cmd *cmd;
 	struct request *rq;
+	blk_status_t status;
 	int err;
 
 	/* Swap writes wait for this work: its allocations must not swap. */
@@ -395,9 +404,11 @@ static void mtier_slow_work(struct work_struct *work)
 				mtier_cmd_end(rq, BLK_STS_IOERR);
 			break;
 		default:
+			status = mtier_discard(tier, rq);
+			/* After: prefetches that raced with it are dropped. */
 			mtier_cache_invalidate(tier, blk_rq_pos(rq) << SECTOR_SHIFT,
 					       blk_rq_bytes(rq));
-			mtier_cmd_end(rq, mtier_discard(tier, rq));
+			mtier_cmd_end(rq, status);
 			break;
 		}
 	}

@@ -19,7 +19,10 @@
  *
  * Never stale: a write or a discard drops the cached pages it covers, and
  * marks those in flight stale, so that they are thrown away on arrival
- * and their waiters read from the network.
+ * and their waiters read from the network.  It does so twice, when it is
+ * submitted and before it completes: a prefetch travels on another queue
+ * pair, so one issued meanwhile may have read the donor before the write
+ * landed.  A prefetch issued after the write completed reads the new data.
  *
  * Locking: cache->lock (a spinlock taken with interrupts off: completions
  * run in softirq) protects the page map, the LRU list, the counts and the

@@ -14,7 +14,7 @@ DONOR=$MTIER_NODE_ADDR_1
 on1() { "$ROOT/scripts/vm-exec" 1 "$@"; }
 fio_run() {
 	fio --output-format=terse --terse-version=3 --direct=1 --ioengine=libaio \
-		--verify_fatal=1 --exitall_on_error=1 "$@" >/tmp/fio.out 2>&1
+		--verify_fatal=1 --verify_state_save=0 --exitall_on_error=1 "$@" >/tmp/fio.out 2>&1
 }
 donor_up() {
 	on1 "cd $ROOT && ROOT=$ROOT . selftests/lib.sh && mtier_insmod &&

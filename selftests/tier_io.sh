@@ -5,7 +5,7 @@
 # traffic back): data integrity under fio verify, zeroes where nothing was
 # written, two tiers kept apart, discard and write-zeroes, ENOSPC from a
 # full pool, the donor doing no per-I/O work, EBUSY on an open device, and
-# 50 attach/detach cycles that give every byte back.
+# attach/detach cycles that give every byte back.
 . "$(dirname "$0")/lib.sh"
 require_root
 require_rdma
@@ -13,9 +13,11 @@ mtier_load
 mtier_flush
 
 A=$MTIER_RDMA_ADDR
+IO_MB=${MTIER_IO_MB:-512}	# the debug lane runs less of it
+CYCLES=${MTIER_CYCLES:-50}
 fio_run() {
 	fio --output-format=terse --terse-version=3 --direct=1 --ioengine=libaio \
-		--verify_fatal=1 --exitall_on_error=1 "$@" >/tmp/fio.out 2>&1
+		--verify_fatal=1 --verify_state_save=0 --exitall_on_error=1 "$@" >/tmp/fio.out 2>&1
 }
 
 check "pool listens" "$MTIER" pool add p0 size 768M slab 16M listen "$A"
@@ -35,22 +37,22 @@ check "never-written space reads as zeroes" \
 check "no slab after reads" [ "$(field pool p0 'o["used"]')" = 0 ]
 
 ctrl0=$(field pool p0 'o["stats"]["ctrl-msgs"]')
-check "fio: 512 MiB of random 4 KiB writes, verified (crc32c)" \
+check "fio: $IO_MB MiB of random 4 KiB writes, verified (crc32c)" \
 	fio_run --name=rand4k --filename="$dev" --rw=randwrite --bs=4k \
-		--size=512M --iodepth=16 --verify=crc32c --do_verify=1
+		--size=${IO_MB}M --iodepth=16 --verify=crc32c --do_verify=1
 used=$(field pool p0 'o["used"]')
-check "the writes took slabs on the donor" [ "$used" -ge $((512 << 20)) ]
+check "the writes took slabs on the donor" [ "$used" -ge $((IO_MB << 20)) ]
 echo 3 >/proc/sys/vm/drop_caches
 check "re-read after dropping caches: zero mismatches" \
 	fio_run --name=rand4k --filename="$dev" --rw=randwrite --bs=4k \
-		--size=512M --iodepth=16 --verify=crc32c --verify_only=1
+		--size=${IO_MB}M --iodepth=16 --verify=crc32c --verify_only=1
 check "fio: mixed sizes 4K-256K, random, verified" \
-	fio_run --name=mixed --filename="$dev" --offset=1G --size=256M \
+	fio_run --name=mixed --filename="$dev" --offset=1G --size=$((IO_MB / 2))M \
 		--rw=randrw --rwmixread=30 --bssplit=4k/40:16k/20:64k/20:256k/20 \
 		--iodepth=8 --verify=crc32c --do_verify=1
 echo 3 >/proc/sys/vm/drop_caches
 check "mixed sizes re-read after dropping caches" \
-	fio_run --name=mixed --filename="$dev" --offset=1G --size=256M \
+	fio_run --name=mixed --filename="$dev" --offset=1G --size=$((IO_MB / 2))M \
 		--rw=randrw --rwmixread=30 --bssplit=4k/40:16k/20:64k/20:256k/20 \
 		--iodepth=8 --verify=crc32c --verify_only=1
 
@@ -59,7 +61,7 @@ check "mixed sizes re-read after dropping caches" \
 reads0=$(field tier t0 'o["stats"]["reads"]')
 ctrl1=$(field pool p0 'o["stats"]["ctrl-msgs"]')
 t0=$(date +%s)
-fio_run --name=ro --filename="$dev" --rw=randread --bs=4k --size=512M \
+fio_run --name=ro --filename="$dev" --rw=randread --bs=4k --size=${IO_MB}M \
 	--iodepth=32 --runtime=10 --time_based
 t1=$(date +%s)
 reads=$(($(field tier t0 'o["stats"]["reads"]') - reads0))
@@ -133,17 +135,17 @@ check "what fitted is readable" \
 check "the donor keeps running" peer_is ds up
 "$MTIER" tier del ts; "$MTIER" peer del ds; "$MTIER" pool del small
 
-# 50 attach/detach cycles give every byte back.
+# Attach/detach cycles give every byte back.
 allocs0=$(field pool p0 'o["stats"]["slab-allocs"]')
 frees0=$(field pool p0 'o["stats"]["slab-frees"]')
 ok=1
-for i in $(seq 50); do
+for i in $(seq "$CYCLES"); do
 	"$MTIER" tier add c size 64M peer d0 || { ok=0; break; }
 	d=$(tier_dev c)
 	dd if=/tmp/a.bin of="$d" bs=1M count=2 seek=$((i % 32)) oflag=direct 2>/dev/null || ok=0
 	"$MTIER" tier del c || { ok=0; break; }
 done
-check "50 attach/write/detach cycles" [ $ok = 1 ]
+check "$CYCLES attach/write/detach cycles" [ $ok = 1 ]
 check "pool used returns to 0" [ "$(field pool p0 'o["used"]')" = 0 ]
 check "as many slabs freed as allocated" [ \
 	$(($(field pool p0 'o["stats"]["slab-allocs"]') - allocs0)) = \
