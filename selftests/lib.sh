@@ -74,8 +74,7 @@ mtier_unload_if_loaded_here() {
 # Delete every object, tiers first.
 mtier_flush() {
 	for kind in tier peer pool; do
-		for name in $("$MTIER" -j "$kind" show |
-			      $PY -c 'import json,sys; print(" ".join(o["name"] for o in json.load(sys.stdin)))'); do
+		for name in $("$MTIER" -j "$kind" show | jq -r '.[].name'); do
 			"$MTIER" "$kind" del "$name" || return 1
 		done
 	done
@@ -99,9 +98,9 @@ require_rdma() {
 
 # field KIND NAME EXPR: a value of an object's JSON (with stats), e.g.
 #   field pool p0 'o["used"]'      field tier t0 'o["stats"]["reads"]'
+# (jq, not python: under TCG and a debug kernel python takes seconds to start)
 field() {
-	"$MTIER" -j -s "$1" show "$2" |
-		$PY -c 'import json,sys; o=json.load(sys.stdin)[0]; print(eval(sys.argv[1]))' "$3"
+	"$MTIER" -j -s "$1" show "$2" | jq -r ".[0]${3#o}"
 }
 
 # wait_for TIMEOUT_S COMMAND...: until COMMAND succeeds.
@@ -112,6 +111,10 @@ wait_for() {
 		[ "$(date +%s)" -ge $end ] && return 1
 		sleep 0.1
 	done
+}
+
+field_is() {	# field_is KIND NAME EXPR VALUE
+	[ "$(field "$1" "$2" "$3")" = "$4" ]
 }
 
 peer_is() {	# peer_is NAME STATE

@@ -43,7 +43,7 @@ check "mixed sizes, verified" \
 		--bssplit=4k/40:16k/20:64k/20:256k/20 --iodepth=8 \
 		--verify=crc32c --do_verify=1
 check "the donor's pool holds it" \
-	on1 "test \$($ROOT/user/mtier -j pool show p1 | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)[0][\"used\"])') -ge $((512 << 20))"
+	on1 "test \$($ROOT/user/mtier -j pool show p1 | jq '.[0].used') -ge $((512 << 20))"
 check "discard it all" blkdiscard -f "$dev"
 
 # Swap over the network.

@@ -37,7 +37,7 @@ check "fio stopped with an I/O error" grep -q "Input/output error" /tmp/fio-rm.o
 check "within a bounded time (< 5 s)" [ "$ms" -lt 5000 ]
 check "the pool stopped listening" [ "$(field pool fp 'o["state"]')" = down ]
 check "the pool's session is gone, its memory back" \
-	wait_for 10 sh -c "[ \"\$('$MTIER' -j pool show fp | $PY -c 'import json,sys; print(json.load(sys.stdin)[0][\"used\"])')\" = 0 ]"
+	wait_for 10 field_is pool fp 'o["used"]' 0
 not_up() { [ "$(field peer fd 'o["state"]')" != up ]; }
 check "the peer is not up" not_up
 check "the tier is degraded" [ "$(field tier ft 'o["state"]')" = degraded ]

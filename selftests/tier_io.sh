@@ -115,7 +115,7 @@ check "tier del of an open device is EBUSY" \
 check "rmmod with an open device fails" sh -c '! rmmod mtier 2>/dev/null'
 exec 3<&-
 check "tier del once closed" "$MTIER" tier del t0
-check "pool used back to 0" wait_for 10 sh -c "[ \"\$('$MTIER' -j pool show p0 | $PY -c 'import json,sys; print(json.load(sys.stdin)[0][\"used\"])')\" = 0 ]"
+check "pool used back to 0" wait_for 10 field_is pool p0 'o["used"]' 0
 
 # A pool too small: writes past its capacity fail with ENOSPC.
 check "small pool" "$MTIER" pool add small size 32M slab 16M listen "$A" port 7601

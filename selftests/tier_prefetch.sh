@@ -20,11 +20,8 @@ CACHE_MB=8
 
 st() { field tier pt "o[\"stats\"][\"$1\"]"; }
 # snap: remember the counters; d NAME: how much NAME grew since.
-snap() { eval "$("$MTIER" -j -s tier show pt | $PY -c '
-import json, sys
-for k, v in json.load(sys.stdin)[0]["stats"].items():
-    if isinstance(v, int):
-        print("s0_%s=%d" % (k.replace("-", "_"), v))')"; }
+snap() { eval "$("$MTIER" -j -s tier show pt | jq -r '.[0].stats | to_entries[] |
+	select(.value | type == "number") | "s0_\(.key | gsub("-"; "_"))=\(.value)"')"; }
 d() { local v; v=s0_${1//-/_}; echo $(($(st "$1") - ${!v})); }
 # readseq MiB [SKIP_KB]: 4 KiB O_DIRECT reads at QD1, optionally strided;
 # prints the seconds it took (with ms precision).
@@ -128,7 +125,7 @@ dd if=/tmp/pf.bin of="$dev" bs=1M oflag=direct status=none
 dd if="$dev" of=/dev/null bs=4k count=$(((MB / 2) << 8)) iflag=direct 2>/dev/null
 check "the cache holds read-ahead pages" [ "$(st cache-bytes)" -gt 0 ]
 echo 2 >/proc/sys/vm/drop_caches
-check "the shrinker emptied it" wait_for 5 sh -c "[ \"\$('$MTIER' -j -s tier show pt | $PY -c 'import json,sys; print(json.load(sys.stdin)[0][\"stats\"][\"cache-bytes\"])')\" = 0 ]"
+check "the shrinker emptied it" wait_for 5 field_is tier pt 'o["stats"]["cache-bytes"]' 0
 check "and data still reads back after it" \
 	cmp <(dd if="$dev" bs=4k count=$((MB << 8)) iflag=direct 2>/dev/null) /tmp/pf.bin
 
