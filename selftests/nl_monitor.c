@@ -109,14 +109,18 @@ TEST_F(monitor, refusals_and_reads_are_quiet)
 
 TEST_F(monitor, notification_carries_the_object)
 {
+	/* A live pool listens: its address must be one of this node's. */
+	const char *addr = getenv("MTIER_RDMA_ADDR");
 	char name[64];
 	int cmd;
 
+	if (!addr)
+		SKIP(return, "no RDMA device (run in scripts/vm --rdma)");
 	nlt_init(&self->m, &self->s, MTIER_CMD_POOL_ADD, 0);
 	nlt_put_str(&self->m, MTIER_A_POOL_NAME, "big");
 	nlt_put_u64(&self->m, MTIER_A_POOL_SIZE, 256 << 20);
 	nlt_put_u64(&self->m, MTIER_A_POOL_SLAB_SIZE, 4 << 20);
-	nlt_put_str(&self->m, MTIER_A_POOL_ADDR, "10.5.0.9");
+	nlt_put_str(&self->m, MTIER_A_POOL_ADDR, addr);
 	nlt_put_u16(&self->m, MTIER_A_POOL_PORT, 7100);
 	ASSERT_EQ(0, nlt_transact(&self->s, &self->m, &self->r));
 	cmd = nlt_recv_ntf(&self->mon, 2000, name, sizeof(name));
@@ -128,7 +132,7 @@ TEST_F(monitor, notification_carries_the_object)
 	EXPECT_EQ(256 << 20, nlt_attr_uint(nlt_data_attr(&self->r, MTIER_A_POOL_SIZE)));
 	EXPECT_EQ(4 << 20, nlt_attr_uint(nlt_data_attr(&self->r, MTIER_A_POOL_SLAB_SIZE)));
 	EXPECT_EQ(7100, nlt_attr_uint(nlt_data_attr(&self->r, MTIER_A_POOL_PORT)));
-	EXPECT_STREQ("10.5.0.9",
+	EXPECT_STREQ(addr,
 		     (char *)nlt_data_attr(&self->r, MTIER_A_POOL_ADDR) + NLA_HDRLEN);
 	EXPECT_EQ(256 << 20, nlt_attr_uint(nlt_data_attr(&self->r, MTIER_A_POOL_FREE)));
 	EXPECT_EQ(0, nlt_attr_uint(nlt_data_attr(&self->r, MTIER_A_POOL_USED)));
