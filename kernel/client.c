@@ -454,14 +454,18 @@ static int mtier_client_cm_handler(struct rdma_cm_id *id,
 	return 0;
 }
 
+static void mtier_queue_init(struct mtier_conn *conn, struct mtier_queue *q)
+{
+	q->conn = conn;
+	spin_lock_init(&q->lock);
+}
+
 static int mtier_queue_connect(struct mtier_conn *conn, struct mtier_queue *q)
 {
 	struct mtier_peer *peer = conn->peer;
 	struct rdma_cm_id *id;
 	int err;
 
-	q->conn = conn;
-	spin_lock_init(&q->lock);
 	init_completion(&q->cm_done);
 	id = rdma_create_id(peer->ep.net, mtier_client_cm_handler, q,
 			    RDMA_PS_TCP, IB_QPT_RC);
@@ -587,12 +591,18 @@ static struct mtier_conn *mtier_conn_open(struct mtier_peer *peer)
 	conn->rx = kcalloc(MTIER_CTRL_DEPTH, sizeof(*conn->rx), GFP_KERNEL);
 	conn->tx = kcalloc(MTIER_CTRL_DEPTH, sizeof(*conn->tx), GFP_KERNEL);
 	conn->zero = kzalloc(MTIER_ZERO_BYTES, GFP_KERNEL);
+	/* Teardown takes every queue's lock, connected or not. */
+	mtier_queue_init(conn, &conn->ctrl);
+	if (!conn->data)
+		conn->nr_data = 0;
 	if (!conn->data || !conn->rx || !conn->tx || !conn->zero) {
 		err = -ENOMEM;
 		goto err;
 	}
-	for (i = 0; i < conn->nr_data; i++)
+	for (i = 0; i < conn->nr_data; i++) {
 		conn->data[i].qid = i;
+		mtier_queue_init(conn, &conn->data[i]);
+	}
 
 	err = mtier_queue_connect(conn, &conn->ctrl);
 	if (err)
