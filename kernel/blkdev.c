@@ -301,9 +301,12 @@ static bool mtier_rw_remote(struct mtier_cmd *cmd, struct request *rq)
  */
 void mtier_read_remote(struct mtier_cmd *cmd, struct request *rq)
 {
+	/* Once submitted, @rq may complete and be reused: count first. */
+	struct mtier_tier *tier = cmd->tier;
+	u32 pages = DIV_ROUND_UP(blk_rq_bytes(rq), PAGE_SIZE);
+
 	if (mtier_rw_remote(cmd, rq)) {
-		mtier_tier_count(cmd->tier, MTIER_TC_DEMAND_MISSES,
-				 DIV_ROUND_UP(blk_rq_bytes(rq), PAGE_SIZE));
+		mtier_tier_count(tier, MTIER_TC_DEMAND_MISSES, pages);
 		return;
 	}
 	mtier_zero_fill(rq);

@@ -341,14 +341,16 @@ static u32 mtier_cache_fetch(struct mtier_cache *c, u64 index, u32 n)
 	io->x.offset = (index << PAGE_SHIFT) & ((1ULL << shift) - 1);
 	io->x.len = io->n << PAGE_SHIFT;
 	io->x.done = mtier_pf_io_done;
+	/* Once submitted, @io is the completion's: it may be gone already. */
+	n = io->n;
 	atomic_inc(&c->ios);
 	if (mtier_peer_submit(ts->rep[0].peer, MTIER_QID_PREFETCH, &io->x)) {
 		/* Not started: as if it had failed. */
 		mtier_pf_io_done(&io->x, BLK_STS_IOERR);
 		return 0;
 	}
-	mtier_tier_count(tier, MTIER_TC_PREFETCH_ISSUED, io->n);
-	return io->n;
+	mtier_tier_count(tier, MTIER_TC_PREFETCH_ISSUED, n);
+	return n;
 
 err_free:
 	kfree(io);
