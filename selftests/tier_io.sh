@@ -74,8 +74,10 @@ echo "# control messages for everything so far: $(($(field pool p0 'o["stats"]["
 
 # Discarding everything gives every slab back.
 check "discard of the whole device" blkdiscard "$dev"
-# (The writes filled the pool: no room was left for a spare slab.)
-check "the donor has everything back" [ "$(field pool p0 'o["used"]')" = 0 ]
+# All but the tier's spare slab, if the writes left room for one (the
+# full-size run fills the pool; the debug lane's smaller one does not).
+check "the donor has everything back (but a spare slab)" \
+	[ "$(field pool p0 'o["used"]')" -le $((16 << 20)) ]
 check "discarded data reads as zeroes" \
 	cmp <(dd if="$dev" bs=1M count=4 skip=2 iflag=direct 2>/dev/null) <(head -c 4M /dev/zero)
 
