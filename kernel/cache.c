@@ -374,6 +374,7 @@ void mtier_cache_learn(struct mtier_tier *tier, u64 pos, u32 bytes, bool hit)
 	u32 pages = DIV_ROUND_UP(bytes, PAGE_SIZE);
 	struct mtier_pf_req req;
 	unsigned long flags;
+	u64 index, n;
 	bool pause;
 	u32 k;
 
@@ -390,8 +391,17 @@ void mtier_cache_learn(struct mtier_tier *tier, u64 pos, u32 bytes, bool hit)
 	trace_mtier_prefetch(tier, pos >> PAGE_SHIFT, &req, pause);
 	if (pause)
 		return;
-	for (k = 0; k < req.count; k++)
-		mtier_cache_fetch(c, req.start + req.stride * (s64)k, req.len);
+	if (req.stride != req.len && req.stride != -(s64)req.len) {
+		for (k = 0; k < req.count; k++)
+			mtier_cache_fetch(c, req.start + req.stride * (s64)k,
+					  req.len);
+		return;
+	}
+	/* One contiguous range: in as few transfers as it takes. */
+	index = req.stride > 0 ? req.start :
+		req.start + req.stride * (s64)(req.count - 1);
+	for (n = (u64)req.count * req.len; n; n -= k, index += k)
+		k = max(mtier_cache_fetch(c, index, min_t(u64, n, U32_MAX)), 1U);
 }
 
 /**
