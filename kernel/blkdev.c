@@ -233,6 +233,8 @@ static int mtier_tier_map(struct mtier_tier *tier, u64 off, bool *added)
 	if (err) {
 		mtier_peer_free_slab(&ts->rep[0]);
 		kfree(ts);
+	} else {
+		tier->nr_mapped++;
 	}
 	mutex_unlock(&tier->map_lock);
 	*added = !err;
@@ -248,7 +250,8 @@ static int mtier_tier_map(struct mtier_tier *tier, u64 off, bool *added)
  * while some peer has room for two slabs more, so the spare never takes
  * a donor's last slab.  It is not mapped to any offset: any write can use
  * it, and it holds no data (donors hand out zeroed memory).  Failure is
- * not an error.  Context: the slow work.
+ * not an error, and there is none once the whole tier is mapped.
+ * Context: the slow work.
  */
 static void mtier_tier_refill_spare(struct mtier_tier *tier)
 {
@@ -263,7 +266,9 @@ static void mtier_tier_refill_spare(struct mtier_tier *tier)
 	if (i == tier->nr_peers)
 		return;
 	mutex_lock(&tier->map_lock);
-	if (!tier->spare && !READ_ONCE(tier->deleting)) {
+	/* Not when every slab of the tier is there already. */
+	if (!tier->spare && !READ_ONCE(tier->deleting) &&
+	    (tier->nr_mapped + 1) << tier->slab_shift <= tier->size) {
 		ts = mtier_tier_alloc(tier);
 		if (!IS_ERR(ts))
 			tier->spare = ts;
@@ -278,6 +283,7 @@ static void mtier_tier_unmap(struct mtier_tier *tier, unsigned long idx)
 
 	if (!ts)
 		return;
+	tier->nr_mapped--;
 	synchronize_rcu();
 	wait_var_event(&ts->inflight, !atomic_read(&ts->inflight));
 	mtier_peer_free_slab(&ts->rep[0]);

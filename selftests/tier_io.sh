@@ -154,6 +154,11 @@ check "the data is where it was written" \
 	cmp <(dd if="$dsp" bs=1M count=1 skip=64 iflag=direct 2>/dev/null) <(head -c 1M /tmp/a.bin)
 check "tier del gives the spare back too" "$MTIER" tier del sp
 check "pool used back to 0 again" wait_for 10 field_is pool p0 'o["used"]' 0
+check "a tier of one slab" "$MTIER" tier add sp size 16M peer d0
+dd if=/tmp/a.bin of="$(tier_dev sp)" bs=1M count=1 oflag=direct 2>/dev/null
+sleep 1
+check "has no spare once all of it is there" [ "$(field pool p0 'o["used"]')" = $((16 << 20)) ]
+check "deleted" "$MTIER" tier del sp
 
 # Attach/detach cycles give every byte back.
 allocs0=$(field pool p0 'o["stats"]["slab-allocs"]')
