@@ -473,14 +473,19 @@ static int mtier_client_cm_handler(struct rdma_cm_id *id,
 	return 0;
 }
 
+static void mtier_queue_init(struct mtier_conn *conn, struct mtier_queue *q)
+{
+	q->conn = conn;
+	spin_lock_init(&q->lock);
+	spin_lock_init(&q->poll_lock);
+}
+
 static int mtier_queue_connect(struct mtier_conn *conn, struct mtier_queue *q)
 {
 	struct mtier_peer *peer = conn->peer;
 	struct rdma_cm_id *id;
 	int err;
 
-	q->conn = conn;
-	spin_lock_init(&q->lock);
 	init_completion(&q->cm_done);
 	id = rdma_create_id(peer->ep.net, mtier_client_cm_handler, q,
 			    RDMA_PS_TCP, IB_QPT_RC);
@@ -612,6 +617,10 @@ static struct mtier_conn *mtier_conn_open(struct mtier_peer *peer)
 	conn->rx = kcalloc(MTIER_CTRL_DEPTH, sizeof(*conn->rx), GFP_KERNEL);
 	conn->tx = kcalloc(MTIER_CTRL_DEPTH, sizeof(*conn->tx), GFP_KERNEL);
 	conn->zero = kzalloc(MTIER_ZERO_BYTES, GFP_KERNEL);
+	/* Teardown takes every queue's lock, connected or not. */
+	mtier_queue_init(conn, &conn->ctrl);
+	if (!conn->data)
+		conn->nr_data = 0;
 	if (!conn->data || !conn->rx || !conn->tx || !conn->zero) {
 		err = -ENOMEM;
 		goto err;
@@ -619,7 +628,7 @@ static struct mtier_conn *mtier_conn_open(struct mtier_peer *peer)
 	for (i = 0; i < conn->nr_data; i++) {
 		conn->data[i].qid = i;
 		conn->data[i].polled = i > conn->nr_demand;
-		spin_lock_init(&conn->data[i].poll_lock);
+		mtier_queue_init(conn, &conn->data[i]);
 	}
 
 	err = mtier_queue_connect(conn, &conn->ctrl);

@@ -22,10 +22,14 @@
  *    the session's release work, never wait for it: the release work
  *    destroys the cm_ids, which waits for their handlers.
  *  - Control messages are handled one at a time by session->work, in order.
+ *  - pool->nr_sessions counts sessions not yet freed; stopping a pool waits
+ *    for it to reach zero (under mtier_lock, so it must not wait for
+ *    anything that takes mtier_lock, such as flushing mtier_wq).
  */
 #include <linux/random.h>
 #include <linux/scatterlist.h>
 #include <linux/slab.h>
+#include <linux/wait_bit.h>
 #include <linux/xarray.h>
 #include <rdma/ib_cm.h>
 #include <rdma/ib_verbs.h>
@@ -117,10 +121,13 @@ static void mtier_session_kill(struct mtier_session *sess, const char *why);
 static void mtier_session_free(struct kref *ref)
 {
 	struct mtier_session *sess = container_of(ref, struct mtier_session, ref);
+	struct mtier_pool *pool = sess->pool;
 
-	mtier_obj_put(&sess->pool->obj);
 	kfree(sess->data);
 	kfree(sess);
+	if (atomic_dec_and_test(&pool->nr_sessions))
+		wake_up_var(&pool->nr_sessions);
+	mtier_obj_put(&pool->obj);
 }
 
 static void mtier_session_put(struct mtier_session *sess)
@@ -740,6 +747,7 @@ static struct mtier_session *mtier_session_create(struct mtier_pool *pool,
 		if (err)
 			goto err_qp;
 	}
+	atomic_inc(&pool->nr_sessions);
 	return sess;
 
 err_qp:
@@ -1041,8 +1049,11 @@ void mtier_donor_stop(struct mtier_pool *pool)
 			break;
 		mtier_session_kill(sess, "pool stopping");
 	}
-	/* Every killed session has its release work queued: let them run. */
-	flush_workqueue(mtier_wq);
+	/*
+	 * Every killed session has its release work queued: wait for them,
+	 * not for the whole workqueue, whose relisten work takes mtier_lock.
+	 */
+	wait_var_event(&pool->nr_sessions, !atomic_read(&pool->nr_sessions));
 }
 
 /**

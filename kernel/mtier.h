@@ -166,6 +166,7 @@ struct mtier_pool {
 	struct mtier_listener *listener; /* [cfg] */
 	spinlock_t sess_lock;		/* sessions */
 	struct list_head sessions;
+	atomic_t nr_sessions;		/* [rt] not yet freed, listed or not */
 };
 
 /**
