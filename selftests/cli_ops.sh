@@ -349,8 +349,9 @@ seq = [(e["event"], e["object"], e[e["object"]]["name"]) for e in ev]
 want = [("add", "pool", n) for n in ("p0", "p1", "p2", "p3", "p4")]
 want += [("add", "peer", n) for n in ("d1", "d2", "d3", "d4")]
 want += [("add", "tier", n) for n in ("t0", "t1", "t2")]
-want += [("add", "peer", "bulk%d" % i) for i in range(1, 251)]
-want += [("del", "peer", "bulk%d" % i) for i in range(1, 251)]
+bulk = int(sys.argv[2])
+want += [("add", "peer", "bulk%d" % i) for i in range(1, bulk + 1)]
+want += [("del", "peer", "bulk%d" % i) for i in range(1, bulk + 1)]
 want += [("del", "tier", n) for n in ("t2", "t1", "t0")]
 want += [("del", "peer", n) for n in ("d1", "d2", "d3", "d4")]
 want += [("del", "pool", n) for n in ("p0", "p1", "p2", "p3", "p4")]
@@ -367,7 +368,7 @@ p0 = ev[0]["pool"]
 assert p0["size"] == 536870912 and p0["transport"] == "rdma", p0
 t0 = [e for e in ev if e["object"] == "tier"][0]["tier"]
 assert t0["peer"] == ["d1", "d2"], t0
-' "$tmp/mon.json"
+' "$tmp/mon.json" "$BULK"
 
 check "monitor pool: text lines, pools only" $PY -c '
 import sys

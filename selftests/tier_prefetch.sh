@@ -83,7 +83,10 @@ check "off: the cache emptied" [ "$(st cache-bytes)" = 0 ]
 check "prefetch adaptive again" "$MTIER" tier set pt prefetch adaptive
 ms_on=$(readseq "$MB")
 echo "# sequential 4 KiB QD1 over $MB MiB: ${ms_off} ms without prefetch, ${ms_on} ms with"
-check "with prefetch the stream is faster (>= 1.3x)" [ $((ms_on * 13)) -le $((ms_off * 10)) ]
+# (KASAN slows the cache's copies as much as the network: 1.1x there)
+x10=${MTIER_PF_SPEEDUP_X10:-13}
+check "with prefetch the stream is faster (>= $((x10 / 10)).$((x10 % 10))x)" \
+	[ $((ms_on * x10)) -le $((ms_off * 10)) ]
 
 # Stale data: writes race with a reader whose prefetches cover them.  After
 # each write completes, reading it back must return it, every time.
@@ -120,9 +123,17 @@ check "discards under a prefetching reader: zeroes every time" [ $ok = 1 ]
 kill $rpid; wait $rpid 2>/dev/null
 check "no I/O errors" [ "$(st errors)" = 0 ]
 
-# Memory pressure: the shrinker takes the cache's pages.
+# Memory pressure: the shrinker takes the cache's pages.  Start from a
+# fresh prefetcher (the hammer above taught it that read-ahead is wasted),
+# and allow a second pass: under KASAN reclaim may run meanwhile, and the
+# cache rightly pauses after it.
 dd if=/tmp/pf.bin of="$dev" bs=1M oflag=direct status=none
-dd if="$dev" of=/dev/null bs=4k count=$(((MB / 2) << 8)) iflag=direct 2>/dev/null
+"$MTIER" tier set pt prefetch off && "$MTIER" tier set pt prefetch adaptive
+cached() {
+	dd if="$dev" of=/dev/null bs=4k count=$(((MB / 2) << 8)) iflag=direct 2>/dev/null
+	[ "$(st cache-bytes)" -gt 0 ]
+}
+cached || cached
 check "the cache holds read-ahead pages" [ "$(st cache-bytes)" -gt 0 ]
 echo 2 >/proc/sys/vm/drop_caches
 check "the shrinker emptied it" wait_for 5 field_is tier pt 'o["stats"]["cache-bytes"]' 0
@@ -133,6 +144,8 @@ check "and data still reads back after it" \
 T=/sys/kernel/tracing
 [ -d $T/events ] || mount -t tracefs nodev $T 2>/dev/null
 if [ -d $T/events/mtier ]; then
+	"$MTIER" tier set pt prefetch off && "$MTIER" tier set pt prefetch adaptive
+	sleep 1		# the shrinker above paused prefetching for a second
 	echo >$T/trace
 	echo 1 >$T/events/mtier/enable
 	dd if="$dev" of=/dev/null bs=4k count=2048 iflag=direct 2>/dev/null
