@@ -98,7 +98,8 @@ reader() {
 reader &
 rpid=$!
 ok=1
-for gen in 1 2 3 4 5 6; do
+GENS=${MTIER_PF_GENS:-6}
+for gen in $(seq "$GENS"); do
 	head -c $((4 << 20)) /dev/urandom >/tmp/gen.bin
 	for off in 0 4 8 12; do
 		dd if=/tmp/gen.bin of="$dev" bs=64k seek=$((off << 4)) oflag=direct \
@@ -107,7 +108,7 @@ for gen in 1 2 3 4 5 6; do
 			2>/dev/null) /tmp/gen.bin || { ok=0; echo "# gen $gen at ${off}M: stale"; }
 	done
 done
-check "6 generations of writes under a prefetching reader: always read back" [ $ok = 1 ]
+check "$GENS generations of writes under a prefetching reader: always read back" [ $ok = 1 ]
 check "fio: random writes verified while the reader prefetches" \
 	fio --name=v --filename="$dev" --direct=1 --ioengine=libaio --rw=randwrite \
 		--bs=4k --size=16M --iodepth=4 --loops=4 --verify=crc32c \

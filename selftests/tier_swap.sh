@@ -32,7 +32,7 @@ echo +memory >/sys/fs/cgroup/cgroup.subtree_control 2>/dev/null
 mkdir -p $cg
 echo $((MAX_MB << 20)) >$cg/memory.max
 echo max >$cg/memory.swap.max
-for pattern in seq reverse stride random; do
+for pattern in ${MTIER_SWAP_PATTERNS:-seq reverse stride random}; do
 	check "memwalk: $WS_MB MiB in a $MAX_MB MiB cgroup, $pattern order, every byte verified" \
 		bash -c "echo \$\$ >$cg/cgroup.procs && exec $MEMWALK $WS_MB 1 $pattern"
 	sed 's/^/#   /' /tmp/check.out
