@@ -150,27 +150,20 @@ static struct mtier_peer *mtier_tier_place(struct mtier_tier *tier, u64 size,
 	return mtier_peer_donor_free(a) >= mtier_peer_donor_free(b) ? a : b;
 }
 
-/* Make sure slab @idx... of byte @off exists.  Context: the slow work. */
-static int mtier_tier_map(struct mtier_tier *tier, u64 off)
+/* Allocate a slab on the best peer.  map_lock held. */
+static struct mtier_tslab *mtier_tier_alloc(struct mtier_tier *tier)
 {
+	u32 shift = tier->slab_shift;
 	unsigned long tried = 0;
 	struct mtier_tslab *ts;
 	struct mtier_peer *peer;
 	int err = -ENOSPC;
-	u32 shift, i;
 	u64 size;
+	u32 i;
 
-	mutex_lock(&tier->map_lock);
-	shift = tier->slab_shift;
-	if (shift && xa_load(&tier->slabs, off >> shift)) {
-		mutex_unlock(&tier->map_lock);
-		return 0;
-	}
 	ts = kzalloc(sizeof(*ts), GFP_KERNEL);
-	if (!ts) {
-		mutex_unlock(&tier->map_lock);
-		return -ENOMEM;
-	}
+	if (!ts)
+		return ERR_PTR(-ENOMEM);
 	size = shift ? 1ULL << shift : 0;
 	while ((peer = mtier_tier_place(tier, size, tried))) {
 		err = mtier_peer_alloc_slab(peer, &ts->rep[0]);
@@ -187,25 +180,100 @@ static int mtier_tier_map(struct mtier_tier *tier, u64 off)
 				break;
 		if (i == tier->nr_peers)
 			err = -EIO;
-		goto err_free;
+		kfree(ts);
+		return ERR_PTR(err);
 	}
 	ts->nr = 1;
-	if (!shift) {
-		shift = ilog2(mtier_peer_slab_size(peer));
-		WRITE_ONCE(tier->slab_shift, shift);
+	if (!shift)
+		WRITE_ONCE(tier->slab_shift,
+			   ilog2(mtier_peer_slab_size(peer)));
+	return ts;
+}
+
+/* Take the spare slab if its peer still has it.  map_lock held. */
+static struct mtier_tslab *mtier_tier_take_spare(struct mtier_tier *tier)
+{
+	struct mtier_tslab *ts = tier->spare;
+
+	if (!ts)
+		return NULL;
+	tier->spare = NULL;
+	if (mtier_peer_gen(ts->rep[0].peer) == ts->rep[0].gen)
+		return ts;
+	mtier_peer_free_slab(&ts->rep[0]);	/* lost with its connection */
+	kfree(ts);
+	return NULL;
+}
+
+/*
+ * Make sure the slab of byte @off exists; *@added tells whether this call
+ * mapped it.  Context: the slow work.
+ */
+static int mtier_tier_map(struct mtier_tier *tier, u64 off, bool *added)
+{
+	struct mtier_tslab *ts;
+	int err;
+
+	*added = false;
+	mutex_lock(&tier->map_lock);
+	if (tier->slab_shift &&
+	    xa_load(&tier->slabs, off >> tier->slab_shift)) {
+		mutex_unlock(&tier->map_lock);
+		return 0;
 	}
-	err = xa_err(xa_store(&tier->slabs, off >> shift, ts, GFP_KERNEL));
+	ts = mtier_tier_take_spare(tier);
+	if (!ts)
+		ts = mtier_tier_alloc(tier);
+	if (IS_ERR(ts)) {
+		mutex_unlock(&tier->map_lock);
+		return PTR_ERR(ts);
+	}
+	err = xa_err(xa_store(&tier->slabs, off >> tier->slab_shift, ts,
+			      GFP_KERNEL));
 	if (err) {
 		mtier_peer_free_slab(&ts->rep[0]);
-		goto err_free;
+		kfree(ts);
+	} else {
+		tier->nr_mapped++;
 	}
 	mutex_unlock(&tier->map_lock);
-	return 0;
-
-err_free:
-	mutex_unlock(&tier->map_lock);
-	kfree(ts);
+	*added = !err;
 	return err;
+}
+
+/*
+ * Keep one slab allocated ahead of need, so that a writer filling the
+ * tier (a swap device's cluster allocator, a sequential fill) finds its
+ * next slab at once instead of waiting a donor round trip -- a wait long
+ * enough, on a fresh swap device, for the memory cgroup of the task being
+ * swapped out to give up and OOM.  Refilled after a write took it; only
+ * while some peer has room for two slabs more, so the spare never takes
+ * a donor's last slab.  It is not mapped to any offset: any write can use
+ * it, and it holds no data (donors hand out zeroed memory).  Failure is
+ * not an error, and there is none once the whole tier is mapped.
+ * Context: the slow work.
+ */
+static void mtier_tier_refill_spare(struct mtier_tier *tier)
+{
+	struct mtier_tslab *ts;
+	u32 i;
+
+	for (i = 0; i < tier->nr_peers; i++)
+		if (mtier_peer_gen(tier->peers[i]) &&
+		    mtier_peer_donor_free(tier->peers[i]) >=
+		    2 * mtier_peer_slab_size(tier->peers[i]))
+			break;
+	if (i == tier->nr_peers)
+		return;
+	mutex_lock(&tier->map_lock);
+	/* Not when every slab of the tier is there already. */
+	if (!tier->spare && !READ_ONCE(tier->deleting) &&
+	    (tier->nr_mapped + 1) << tier->slab_shift <= tier->size) {
+		ts = mtier_tier_alloc(tier);
+		if (!IS_ERR(ts))
+			tier->spare = ts;
+	}
+	mutex_unlock(&tier->map_lock);
 }
 
 /* Take slab @idx out of the map and give it back.  map_lock held. */
@@ -215,6 +283,7 @@ static void mtier_tier_unmap(struct mtier_tier *tier, unsigned long idx)
 
 	if (!ts)
 		return;
+	tier->nr_mapped--;
 	synchronize_rcu();
 	wait_var_event(&ts->inflight, !atomic_read(&ts->inflight));
 	mtier_peer_free_slab(&ts->rep[0]);
@@ -301,9 +370,12 @@ static bool mtier_rw_remote(struct mtier_cmd *cmd, struct request *rq)
  */
 void mtier_read_remote(struct mtier_cmd *cmd, struct request *rq)
 {
+	/* Once submitted, @rq may complete and be reused: count first. */
+	struct mtier_tier *tier = cmd->tier;
+	u32 pages = DIV_ROUND_UP(blk_rq_bytes(rq), PAGE_SIZE);
+
 	if (mtier_rw_remote(cmd, rq)) {
-		mtier_tier_count(cmd->tier, MTIER_TC_DEMAND_MISSES,
-				 DIV_ROUND_UP(blk_rq_bytes(rq), PAGE_SIZE));
+		mtier_tier_count(tier, MTIER_TC_DEMAND_MISSES, pages);
 		return;
 	}
 	mtier_zero_fill(rq);
@@ -376,6 +448,7 @@ static void mtier_slow_work(struct work_struct *work)
 	struct mtier_tier *tier = container_of(work, struct mtier_tier,
 					       slow_work);
 	unsigned int noio = memalloc_noio_save();
+	bool added, refill = false;
 	struct mtier_cmd *cmd;
 	struct request *rq;
 	blk_status_t status;
@@ -389,12 +462,20 @@ static void mtier_slow_work(struct work_struct *work)
 		if (cmd)
 			list_del_init(&cmd->slow);
 		spin_unlock_irq(&tier->slow_lock);
-		if (!cmd)
-			break;
+		if (!cmd) {
+			/* nothing waits any more: now the spare, if taken */
+			if (!refill)
+				break;
+			mtier_tier_refill_spare(tier);
+			refill = false;
+			continue;
+		}
 		rq = blk_mq_rq_from_pdu(cmd);
 		switch (req_op(rq)) {
 		case REQ_OP_WRITE:
-			err = mtier_tier_map(tier, blk_rq_pos(rq) << SECTOR_SHIFT);
+			err = mtier_tier_map(tier, blk_rq_pos(rq) << SECTOR_SHIFT,
+					     &added);
+			refill |= added;
 			if (err) {
 				mtier_cmd_end(rq, err == -ENOSPC ? BLK_STS_NOSPC :
 						  BLK_STS_IOERR);
@@ -691,6 +772,11 @@ void mtier_blkdev_destroy(struct mtier_tier *tier)
 	mutex_lock(&tier->map_lock);
 	xa_for_each(&tier->slabs, idx, ts)
 		mtier_tier_unmap(tier, idx);
+	if (tier->spare) {
+		mtier_peer_free_slab(&tier->spare->rep[0]);
+		kfree(tier->spare);
+		tier->spare = NULL;
+	}
 	mutex_unlock(&tier->map_lock);
 	xa_destroy(&tier->slabs);
 	put_disk(tier->disk);

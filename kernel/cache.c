@@ -341,14 +341,16 @@ static u32 mtier_cache_fetch(struct mtier_cache *c, u64 index, u32 n)
 	io->x.offset = (index << PAGE_SHIFT) & ((1ULL << shift) - 1);
 	io->x.len = io->n << PAGE_SHIFT;
 	io->x.done = mtier_pf_io_done;
+	/* Once submitted, @io is the completion's: it may be gone already. */
+	n = io->n;
 	atomic_inc(&c->ios);
 	if (mtier_peer_submit(ts->rep[0].peer, MTIER_QID_PREFETCH, &io->x)) {
 		/* Not started: as if it had failed. */
 		mtier_pf_io_done(&io->x, BLK_STS_IOERR);
 		return 0;
 	}
-	mtier_tier_count(tier, MTIER_TC_PREFETCH_ISSUED, io->n);
-	return io->n;
+	mtier_tier_count(tier, MTIER_TC_PREFETCH_ISSUED, n);
+	return n;
 
 err_free:
 	kfree(io);
@@ -372,6 +374,7 @@ void mtier_cache_learn(struct mtier_tier *tier, u64 pos, u32 bytes, bool hit)
 	u32 pages = DIV_ROUND_UP(bytes, PAGE_SIZE);
 	struct mtier_pf_req req;
 	unsigned long flags;
+	u64 index, n;
 	bool pause;
 	u32 k;
 
@@ -388,8 +391,17 @@ void mtier_cache_learn(struct mtier_tier *tier, u64 pos, u32 bytes, bool hit)
 	trace_mtier_prefetch(tier, pos >> PAGE_SHIFT, &req, pause);
 	if (pause)
 		return;
-	for (k = 0; k < req.count; k++)
-		mtier_cache_fetch(c, req.start + req.stride * (s64)k, req.len);
+	if (req.stride != req.len && req.stride != -(s64)req.len) {
+		for (k = 0; k < req.count; k++)
+			mtier_cache_fetch(c, req.start + req.stride * (s64)k,
+					  req.len);
+		return;
+	}
+	/* One contiguous range: in as few transfers as it takes. */
+	index = req.stride > 0 ? req.start :
+		req.start + req.stride * (s64)(req.count - 1);
+	for (n = (u64)req.count * req.len; n; n -= k, index += k)
+		k = max(mtier_cache_fetch(c, index, min_t(u64, n, U32_MAX)), 1U);
 }
 
 /**

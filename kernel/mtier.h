@@ -285,7 +285,9 @@ struct mtier_tier {
 	bool deleting;
 	struct xarray slabs;		/* slab index -> struct mtier_tslab */
 	u32 slab_shift;			/* 0 until the first slab [rt] */
-	struct mutex map_lock;		/* changes to slabs, slab_shift */
+	struct mutex map_lock;		/* changes to slabs, slab_shift, spare */
+	struct mtier_tslab *spare;	/* allocated ahead, not mapped yet */
+	u64 nr_mapped;			/* entries in slabs */
 	spinlock_t slow_lock;		/* slow_list */
 	struct list_head slow_list;
 	struct work_struct slow_work;

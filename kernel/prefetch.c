@@ -50,10 +50,20 @@ void mtier_pf_throttle(struct mtier_pf *pf)
 		pf->s[i].window /= 2;
 }
 
+/* A trend of +1 or -1: contiguous reads, whatever their lengths. */
+static bool mtier_pf_is_run(s64 trend)
+{
+	return trend == 1 || trend == -1;
+}
+
 /* Where a stream expects its next read to start. */
 static u64 mtier_pf_expected(const struct mtier_pf_stream *s)
 {
-	return s->last + (s->trend ? s->trend : (s64)s->len);
+	if (!s->trend || s->trend == 1)
+		return s->last + s->len;
+	if (s->trend == -1)
+		return s->last - s->len;	/* if the next is as long */
+	return s->last + s->trend;
 }
 
 /*
@@ -148,7 +158,7 @@ static s64 mtier_pf_trend(const struct mtier_pf *pf,
 		if (n == s->count)
 			return 0;
 	}
-	if (pf->policy == MTIER_PF_SEQUENTIAL && trend != (s64)s->len)
+	if (pf->policy == MTIER_PF_SEQUENTIAL && trend != 1)
 		return 0;
 	return trend;
 }
@@ -198,9 +208,9 @@ int mtier_pf_access(struct mtier_pf *pf, u64 page, u32 pages, bool hit,
 		    struct mtier_pf_req *req)
 {
 	struct mtier_pf_stream *s;
-	u64 first, last;
+	u64 first, last, base;
 	s64 trend, delta;
-	u32 count;
+	u32 count, len;
 
 	req->count = 0;
 	if (pf->policy == MTIER_PF_OFF || !pages)
@@ -214,6 +224,13 @@ int mtier_pf_access(struct mtier_pf *pf, u64 page, u32 pages, bool hit,
 	delta = (s64)(page - s->last);
 	if (!delta && pages == s->len)
 		return 0;	/* the same read again */
+	if (page == s->last + s->len)
+		delta = 1;	/* on from where the last read ended */
+	else if (page + pages == s->last)
+		delta = -1;	/* down to where the last read began */
+	if (mtier_pf_is_run(delta) &&
+	    page / MTIER_PF_BLOCK != s->last / MTIER_PF_BLOCK)
+		s->crossed = true;
 	s->stamp = pf->clock;
 	s->deltas[s->head] = delta;
 	s->head = (s->head + 1) % pf->history;
@@ -222,7 +239,7 @@ int mtier_pf_access(struct mtier_pf *pf, u64 page, u32 pages, bool hit,
 	s->last = page;
 	s->len = pages;
 	if (hit)
-		s->hits += pages;
+		s->hits++;
 
 	trend = mtier_pf_trend(pf, s);
 	if (trend != s->trend) {
@@ -250,9 +267,22 @@ int mtier_pf_access(struct mtier_pf *pf, u64 page, u32 pages, bool hit,
 		s->window = 1;
 	}
 
-	/* Positions page + trend * k, k = 1..window, not asked for yet. */
-	first = page + trend;
-	last = page + trend * (s64)s->window;
+	/*
+	 * Positions base + trend * k not asked for yet, up to a window of
+	 * reads like this one ahead: for a stride, reads as long as this one
+	 * at each step; for a run, the pages on from the read's far end.
+	 */
+	base = trend == 1 ? page + pages - 1 : page;
+	len = mtier_pf_is_run(trend) ? 1 : pages;
+	first = base + trend;
+	last = base + trend * (s64)s->window * (s64)(pages / len);
+	if (mtier_pf_is_run(trend) && !s->crossed) {
+		u64 edge = trend > 0 ? (base / MTIER_PF_BLOCK + 1) * MTIER_PF_BLOCK - 1 :
+			   page / MTIER_PF_BLOCK * MTIER_PF_BLOCK;
+
+		if (trend > 0 ? last > edge : last < edge)
+			last = edge;
+	}
 	if (s->ahead && (trend > 0 ? s->ahead > first : s->ahead < first))
 		first = s->ahead;
 	if (trend > 0 ? first > last : first < last)
@@ -261,10 +291,10 @@ int mtier_pf_access(struct mtier_pf *pf, u64 page, u32 pages, bool hit,
 	s->ahead = first + trend * (s64)count;
 	if (!s->issued)
 		s->mark = last;		/* a new epoch */
-	s->issued += count * pages;
+	s->issued += count * len;
 	req->start = first;
 	req->stride = trend;
 	req->count = count;
-	req->len = pages;
+	req->len = len;
 	return count;
 }

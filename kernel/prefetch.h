@@ -11,7 +11,17 @@
  * stream it continues best (several interleaved scans are told apart), and
  * each stream votes over its recent deltas for a majority trend, as Leap
  * does: the newest history/4 deltas first, doubling up to the whole
- * history until one delta holds more than half the votes.  Along a trend
+ * history until one delta holds more than half the votes.  A read that
+ * starts where the last one ended counts as delta +1, one that ends where
+ * the last one started as -1, whatever their lengths: a scan whose reads
+ * vary in size (the kernel's swap readahead cuts a scan into reads of 3
+ * and 5 pages, say) is one contiguous run, prefetched page by page from
+ * the end of the read (the start, going down).  A run asks for nothing
+ * beyond the end of its aligned 2 MiB block until it has itself crossed
+ * one: the swap allocator hands out 2 MiB clusters, so a scan of swapped
+ * memory is runs of at most a cluster, one here and the next elsewhere,
+ * and reading on past a cluster's end fetches what nobody asked for.
+ * Along a trend
  * the stream asks for a window of pages ahead of the read, never for the
  * same page twice.  The window follows the stream's hits: after a window
  * whose pages were used it grows to the next power of two above the hits
@@ -33,6 +43,7 @@
 #define MTIER_PF_HISTORY_MAX	256	/* deltas a stream remembers */
 #define MTIER_PF_MAX_STRIDE	4096	/* pages: farther jumps start a stream */
 #define MTIER_PF_BACKOFF_MAX	64	/* reads between probes of a paused stream */
+#define MTIER_PF_BLOCK		512	/* pages: a run stays in its block... */
 
 /* Prefetch policies: the uAPI's enum mtier_prefetch. */
 enum {
@@ -57,6 +68,7 @@ struct mtier_pf_stream {
 	u64 mark;		/* where the current epoch ends */
 	u32 backoff;		/* reads to let pass between probes */
 	u32 wait;		/* reads still to let pass */
+	bool crossed;		/* ...until it has run across a block's end */
 };
 
 struct mtier_pf {
@@ -67,7 +79,10 @@ struct mtier_pf {
 	struct mtier_pf_stream s[MTIER_PF_STREAMS];
 };
 
-/* A run of pages to prefetch: start, start + stride, ... (count of them). */
+/*
+ * Pages to prefetch: @len pages at start, start + stride, ... (@count
+ * positions).  When |stride| == len they form one contiguous range.
+ */
 struct mtier_pf_req {
 	u64 start;
 	s64 stride;

@@ -14,7 +14,7 @@
 #include "nl_lib.h"
 
 /*
- * Objects of each kind: 1100, fewer with MTIER_DUMP_N (the debug lane,
+ * Objects of each kind: 1100, fewer with MTIER_DUMP_N (700 in the debug lane,
  * where every pool binds a listener slowly); always several messages.
  */
 #define NMAX 1100
@@ -23,7 +23,7 @@ static int dump_n(void)
 	const char *e = getenv("MTIER_DUMP_N");
 	int n = e ? atoi(e) : NMAX;
 
-	return n >= 300 && n <= NMAX ? n : NMAX;
+	return n >= 700 && n <= NMAX ? n : NMAX;
 }
 #define N dump_n()
 

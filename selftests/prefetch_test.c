@@ -10,6 +10,9 @@
  *   prefetch_test                   the synthetic traces
  *   MTIER_PF_TRACE=FILE prefetch_test  also a recorded trace: one read per
  *                                   line, "PAGE [PAGES]"
+ *
+ * Two recorded traces (selftests/traces, from the mtier:mtier_read
+ * tracepoint) are replayed always, with targets.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -331,26 +334,90 @@ TEST(window_shrinks_to_zero_when_unused)
 	EXPECT_GE(1, pf.s[0].window);
 }
 
-TEST(recorded_trace)
+/* A scan cut into reads of 3 and 5 pages, as swap readahead cuts one. */
+TEST(uneven_contiguous_reads)
 {
-	const char *file = getenv("MTIER_PF_TRACE");
+	struct sim c;
+	u64 p = 0;
+	int i;
+
+	sim_init(&c, MTIER_PF_ADAPTIVE);
+	for (i = 0; i < 5000; i++) {
+		sim_read(&c, p, i % 2 ? 5 : 3);
+		p += i % 2 ? 5 : 3;
+	}
+	report(_metadata, "reads of 3, 5, 3... pages", &c);
+	EXPECT_LE(0.90, accuracy(&c));
+	EXPECT_LE(0.80, coverage(&c));
+}
+
+/*
+ * Swapped-out memory read back in order: 2 MiB clusters, each far from
+ * the one before, read 8 pages at a time.  Nothing should be fetched past
+ * a cluster's end.
+ */
+TEST(swap_cluster_runs)
+{
+	struct sim c;
+	u64 run, p;
+
+	sim_init(&c, MTIER_PF_ADAPTIVE);
+	for (run = 0; run < 40; run++)
+		for (p = 0; p < 512; p += 8)
+			sim_read(&c, (run * 32 % 61) * 512 + p, 8);
+	report(_metadata, "2 MiB runs, far apart", &c);
+	EXPECT_LE(0.90, accuracy(&c));
+	EXPECT_LE(0.80, coverage(&c));
+}
+
+/* Replay a trace file, "PAGE [PAGES]" per line ('#' lines skipped). */
+static int replay(struct sim *c, const char *file)
+{
 	unsigned long long page;
 	unsigned int len;
 	char line[128];
-	struct sim c;
 	FILE *f;
 
-	if (!file)
-		SKIP(return, "no MTIER_PF_TRACE given");
 	f = fopen(file, "r");
-	ASSERT_NE(NULL, f);
-	sim_init(&c, MTIER_PF_ADAPTIVE);
+	if (!f)
+		return -1;
+	sim_init(c, MTIER_PF_ADAPTIVE);
 	while (fgets(line, sizeof(line), f)) {
 		len = 1;
 		if (sscanf(line, "%llu %u", &page, &len) >= 1)
-			sim_read(&c, page, len);
+			sim_read(c, page, len);
 	}
 	fclose(f);
+	return 0;
+}
+
+/*
+ * Recorded in the rig (selftests/traces): what the tier saw while memwalk
+ * walked swapped-out memory, read through the kernel's swap readahead.
+ */
+TEST(recorded_swap_walks)
+{
+	struct sim c;
+
+	if (replay(&c, "traces/swap-walk-seq.trace"))
+		SKIP(return, "run from selftests/: traces/ not found");
+	report(_metadata, "swap walk, sequential", &c);
+	EXPECT_LE(0.90, accuracy(&c));
+	EXPECT_LE(0.80, coverage(&c));
+	ASSERT_EQ(0, replay(&c, "traces/swap-walk-interleave.trace"));
+	report(_metadata, "swap walk, two scans", &c);
+	EXPECT_LE(0.90, accuracy(&c));
+	EXPECT_LE(0.60, coverage(&c));
+}
+
+TEST(recorded_trace)
+{
+	const char *file = getenv("MTIER_PF_TRACE");
+	struct sim c;
+
+	if (!file)
+		SKIP(return, "no MTIER_PF_TRACE given");
+	ASSERT_EQ(0, replay(&c, file));
 	report(_metadata, file, &c);
 }
 
