@@ -66,7 +66,7 @@ check "fio: polled random 4 KiB and 64 KiB reads and writes, verified" \
 polled_queued() {
 	local h n=0
 	for h in /sys/kernel/debug/block/${dev#/dev/}/hctx*; do
-		[ "$(cat "$h/type" 2>/dev/null)" = POLL ] && n=$((n + $(cat "$h/queued")))
+		[ "$(cat "$h/type" 2>/dev/null)" = poll ] && n=$((n + $(cat "$h/queued")))
 	done
 	echo $n
 }
