@@ -62,19 +62,6 @@ check "fio: polled random 4 KiB and 64 KiB reads and writes, verified" \
 	fio_run --name=polled --filename="$dev" --ioengine=io_uring --hipri=1 \
 		--offset=0 --size=$((IO_MB / 4))M --rw=randrw --bssplit=4k/70:64k/30 \
 		--iodepth=8 --verify=crc32c --do_verify=1
-# blk-mq's debugfs counts the requests each hardware queue took.
-polled_queued() {
-	local h n=0
-	for h in /sys/kernel/debug/block/${dev#/dev/}/hctx*; do
-		[ "$(cat "$h/type" 2>/dev/null)" = poll ] && n=$((n + $(cat "$h/queued")))
-	done
-	echo $n
-}
-mount -t debugfs none /sys/kernel/debug 2>/dev/null
-if [ -d /sys/kernel/debug/block ]; then
-	echo "# requests through the poll queue: $(polled_queued)"
-	check "they went through the poll queue" [ "$(polled_queued)" -gt 1000 ]
-fi
 check "and re-read without polling" \
 	fio_run --name=polled --filename="$dev" --offset=0 \
 		--size=$((IO_MB / 4))M --rw=randrw --bssplit=4k/70:64k/30 \
