@@ -516,11 +516,7 @@ static blk_status_t mtier_queue_rq(struct blk_mq_hw_ctx *hctx,
 	cmd->tier = tier;
 	cmd->ts = NULL;
 	cmd->peer = NULL;
-	/* Polled queues come after the others; their peers' queue pairs too. */
-	cmd->qid = hctx->type == HCTX_TYPE_POLL ?
-		   MTIER_QID_POLL + hctx->queue_num -
-		   tier->tag_set.map[HCTX_TYPE_POLL].queue_offset :
-		   hctx->queue_num;
+	cmd->qid = hctx->queue_num;
 	INIT_LIST_HEAD(&cmd->slow);
 	cmd->status = BLK_STS_OK;
 	cmd->start_ns = ktime_get_ns();
@@ -576,49 +572,10 @@ static int mtier_init_request(struct blk_mq_tag_set *set, struct request *rq,
 	return 0;
 }
 
-/* Polled I/O: reap the completions of this queue's queue pair on each peer. */
-static int mtier_poll(struct blk_mq_hw_ctx *hctx, struct io_comp_batch *iob)
-{
-	struct mtier_tier *tier = hctx->queue->queuedata;
-	unsigned int n = hctx->queue_num -
-			 tier->tag_set.map[HCTX_TYPE_POLL].queue_offset;
-	int i, found = 0;
-
-	for (i = 0; i < tier->nr_peers; i++)
-		found += mtier_peer_poll(tier->peers[i], n);
-	return found;
-}
-
-/*
- * The default and read maps share the interrupt-driven queues; the poll
- * map, when there is one, has the queues after them.
- */
-static void mtier_map_queues(struct blk_mq_tag_set *set)
-{
-	unsigned int npoll = set->nr_maps > HCTX_TYPE_POLL ? mtier_poll_queues : 0;
-	struct blk_mq_queue_map *map = set->map;
-
-	map[HCTX_TYPE_DEFAULT].nr_queues = set->nr_hw_queues - npoll;
-	map[HCTX_TYPE_DEFAULT].queue_offset = 0;
-	blk_mq_map_queues(&map[HCTX_TYPE_DEFAULT]);
-	if (set->nr_maps > HCTX_TYPE_READ) {
-		map[HCTX_TYPE_READ].nr_queues = set->nr_hw_queues - npoll;
-		map[HCTX_TYPE_READ].queue_offset = 0;
-		blk_mq_map_queues(&map[HCTX_TYPE_READ]);
-	}
-	if (npoll) {
-		map[HCTX_TYPE_POLL].nr_queues = npoll;
-		map[HCTX_TYPE_POLL].queue_offset = set->nr_hw_queues - npoll;
-		blk_mq_map_queues(&map[HCTX_TYPE_POLL]);
-	}
-}
-
 static const struct blk_mq_ops mtier_mq_ops = {
 	.queue_rq	= mtier_queue_rq,
 	.init_request	= mtier_init_request,
 	.timeout	= mtier_timeout,
-	.poll		= mtier_poll,
-	.map_queues	= mtier_map_queues,
 };
 
 static int mtier_open(struct gendisk *disk, blk_mode_t mode)
@@ -695,10 +652,6 @@ int mtier_blkdev_create(struct mtier_tier *tier)
 	tier->tag_set.ops = &mtier_mq_ops;
 	tier->tag_set.nr_hw_queues = min_t(u32, num_possible_cpus(),
 					   MTIER_MAX_QUEUES);
-	if (mtier_poll_queues) {
-		tier->tag_set.nr_maps = HCTX_MAX_TYPES;
-		tier->tag_set.nr_hw_queues += mtier_poll_queues;
-	}
 	tier->tag_set.queue_depth = MTIER_QUEUE_DEPTH;
 	tier->tag_set.numa_node = NUMA_NO_NODE;
 	tier->tag_set.cmd_size = sizeof(struct mtier_cmd);

@@ -21,15 +21,6 @@
  *    unpublishes the connection.
  *  - Work completions of a connection are all drained before it is freed,
  *    so a completion may always use its connection.
- *  - Polled queue pairs (IB_POLL_DIRECT) are reaped by whoever polls the
- *    tier's poll queue, under rcu_read_lock() and the queue's poll_lock
- *    (a trylock: a second poller has nothing to add).  Teardown clears
- *    live, waits for an RCU grace period so that no poller is left, and
- *    only then drains, which reaps the rest itself.
- *
- * Queue pairs of a connection, in order: one per CPU for demand I/O
- * (completions in softirq), one for prefetches, then poll_queues polled
- * ones.
  */
 #include <linux/random.h>
 #include <linux/slab.h>
@@ -44,12 +35,6 @@
 #define MTIER_RECONNECT_MS	2000
 #define MTIER_CALL_MS		10000	/* control calls other than keepalive */
 #define MTIER_ZERO_BYTES	65536	/* the zero buffer for discards */
-#define MTIER_POLL_BUDGET	16	/* completions reaped per poll */
-
-unsigned int mtier_poll_queues = 1;
-module_param_named(poll_queues, mtier_poll_queues, uint, 0444);
-MODULE_PARM_DESC(poll_queues,
-		 "Queue pairs per peer whose completions are polled, for polled I/O (io_uring IOPOLL); 0-4, default 1");
 
 /* One queue pair: the control one (qid -1) or a data one. */
 struct mtier_queue {
@@ -62,8 +47,6 @@ struct mtier_queue {
 	bool connecting;
 	spinlock_t lock;		/* live, and posting on the queue pair */
 	bool live;
-	bool polled;			/* IB_POLL_DIRECT: reaped by pollers */
-	spinlock_t poll_lock;		/* one poller at a time */
 };
 
 /* A control request waiting for its reply. */
@@ -87,9 +70,7 @@ struct mtier_conn {
 
 	struct mtier_queue ctrl;
 	struct mtier_queue *data;
-	int nr_data;			/* all data queue pairs */
-	int nr_demand;			/* the first ones; then prefetch, poll */
-	int nr_poll;
+	int nr_data;
 
 	struct mtier_msg *tx, *rx;	/* MTIER_CTRL_DEPTH each */
 	dma_addr_t tx_dma, rx_dma;
@@ -339,7 +320,7 @@ static int mtier_queue_create_qp(struct mtier_queue *q)
 
 	q->cq = ib_alloc_cq(conn->dev, q, depth + attr.cap.max_recv_wr,
 			    (q->qid + 1) % conn->dev->num_comp_vectors,
-			    q->polled ? IB_POLL_DIRECT : IB_POLL_SOFTIRQ);
+			    IB_POLL_SOFTIRQ);
 	if (IS_ERR(q->cq)) {
 		err = PTR_ERR(q->cq);
 		q->cq = NULL;
@@ -477,7 +458,6 @@ static void mtier_queue_init(struct mtier_conn *conn, struct mtier_queue *q)
 {
 	q->conn = conn;
 	spin_lock_init(&q->lock);
-	spin_lock_init(&q->poll_lock);
 }
 
 static int mtier_queue_connect(struct mtier_conn *conn, struct mtier_queue *q)
@@ -541,9 +521,6 @@ static void mtier_conn_quiesce(struct mtier_conn *conn)
 	mtier_queue_kill(&conn->ctrl);
 	for (i = 0; i < conn->nr_data; i++)
 		mtier_queue_kill(&conn->data[i]);
-	/* No poller reaps a polled queue pair once the drain has begun. */
-	if (conn->nr_poll)
-		synchronize_rcu();
 	mtier_ctrl_fail_calls(conn);
 	if (conn->ctrl.cm_id && conn->ctrl.cm_id->qp)
 		ib_drain_qp(conn->ctrl.cm_id->qp);
@@ -603,11 +580,8 @@ static struct mtier_conn *mtier_conn_open(struct mtier_peer *peer)
 		return ERR_PTR(-ENOMEM);
 	conn->peer = peer;
 	conn->ctrl.qid = -1;
-	/* One data queue pair per CPU, one for prefetches, the polled ones. */
-	conn->nr_poll = min_t(unsigned int, mtier_poll_queues, MTIER_MAX_POLL);
-	conn->nr_demand = min_t(int, num_possible_cpus(),
-				MTIER_MAX_QUEUES - 1 - MTIER_MAX_POLL);
-	conn->nr_data = conn->nr_demand + 1 + conn->nr_poll;
+	/* One data queue pair per CPU, and one for prefetches. */
+	conn->nr_data = min_t(int, num_possible_cpus(), MTIER_MAX_QUEUES - 1) + 1;
 	spin_lock_init(&conn->call_lock);
 	sema_init(&conn->credits, MTIER_CTRL_DEPTH);
 	for (i = 0; i < MTIER_CTRL_DEPTH; i++)
@@ -627,7 +601,6 @@ static struct mtier_conn *mtier_conn_open(struct mtier_peer *peer)
 	}
 	for (i = 0; i < conn->nr_data; i++) {
 		conn->data[i].qid = i;
-		conn->data[i].polled = i > conn->nr_demand;
 		mtier_queue_init(conn, &conn->data[i]);
 	}
 
@@ -1044,14 +1017,9 @@ int mtier_peer_submit(struct mtier_peer *peer, unsigned int qid,
 	x->status = BLK_STS_OK;
 	atomic_set(&x->pending, nr_wr);
 
-	/* Prefetches have their own queue pair: demand never waits on it. */
-	if (qid == MTIER_QID_PREFETCH)
-		q = &conn->data[conn->nr_demand];
-	else if (qid >= MTIER_QID_POLL && conn->nr_poll)
-		q = &conn->data[conn->nr_demand + 1 +
-				(qid - MTIER_QID_POLL) % conn->nr_poll];
-	else
-		q = &conn->data[qid % conn->nr_demand];
+	/* The last queue pair is the prefetches'; demand never waits on it. */
+	q = &conn->data[qid == MTIER_QID_PREFETCH ? conn->nr_data - 1 :
+			qid % (conn->nr_data - 1)];
 	spin_lock_irqsave(&q->lock, flags);
 	if (!q->live) {
 		spin_unlock_irqrestore(&q->lock, flags);
@@ -1082,43 +1050,6 @@ out_unmap:
 out:
 	rcu_read_unlock();
 	return err;
-}
-
-/* Reap a polled queue pair's completions, unless somebody else is. */
-static int mtier_queue_poll(struct mtier_queue *q)
-{
-	int found;
-
-	if (!spin_trylock(&q->poll_lock))
-		return 0;
-	found = ib_process_cq_direct(q->cq, MTIER_POLL_BUDGET);
-	spin_unlock(&q->poll_lock);
-	return found;
-}
-
-/**
- * mtier_peer_poll - reap completions of one of the peer's polled queue pairs
- * @peer: the peer
- * @n: the tier's poll queue (any number: it wraps)
- *
- * Context: any; does not sleep.
- * Return: the number of completions reaped.
- */
-int mtier_peer_poll(struct mtier_peer *peer, unsigned int n)
-{
-	struct mtier_conn *conn;
-	struct mtier_queue *q;
-	int found = 0;
-
-	rcu_read_lock();
-	conn = rcu_dereference(peer->conn);
-	if (conn && conn->nr_poll) {
-		q = &conn->data[conn->nr_demand + 1 + n % conn->nr_poll];
-		if (READ_ONCE(q->live))
-			found = mtier_queue_poll(q);
-	}
-	rcu_read_unlock();
-	return found;
 }
 
 /* A synchronous zeroing write, for discard and write-zeroes. */

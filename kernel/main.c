@@ -14,7 +14,6 @@
 #include <net/genetlink.h>
 
 #include "mtier.h"
-#include "transport.h"
 
 struct workqueue_struct *mtier_wq;
 
@@ -22,11 +21,6 @@ static int __init mtier_init(void)
 {
 	int err;
 
-	if (mtier_poll_queues > MTIER_MAX_POLL) {
-		pr_info("mtier: poll_queues=%u: using %u\n", mtier_poll_queues,
-			MTIER_MAX_POLL);
-		mtier_poll_queues = MTIER_MAX_POLL;
-	}
 	mtier_wq = alloc_workqueue("mtier", WQ_MEM_RECLAIM | WQ_UNBOUND, 0);
 	if (!mtier_wq)
 		return -ENOMEM;

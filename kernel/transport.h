@@ -40,10 +40,6 @@ struct mtier_rslab {
 #define MTIER_MAX_SEGS		64
 /* The queue of low-priority transfers (prefetches): a queue pair of its own. */
 #define MTIER_QID_PREFETCH	(~0U)
-/* A tier's polled queue n submits as MTIER_QID_POLL + n. */
-#define MTIER_QID_POLL		0x10000U
-#define MTIER_MAX_POLL		4
-extern unsigned int mtier_poll_queues;
 #define MTIER_XFER_MAX_WR	8
 
 /**
@@ -82,7 +78,6 @@ int mtier_peer_alloc_slab(struct mtier_peer *peer, struct mtier_rslab *rs);
 void mtier_peer_free_slab(struct mtier_rslab *rs);
 int mtier_peer_submit(struct mtier_peer *peer, unsigned int qid,
 		      struct mtier_xfer *x);
-int mtier_peer_poll(struct mtier_peer *peer, unsigned int n);
 int mtier_peer_zero(struct mtier_peer *peer, const struct mtier_rslab *rs,
 		    u64 offset, u64 len);
 

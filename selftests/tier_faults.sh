@@ -23,11 +23,9 @@ check "tier" "$MTIER" tier add ft size 512M peer fd
 dev=$(tier_dev ft)
 check "fill 128 MiB" dd if=/dev/urandom of="$dev" bs=1M count=128 oflag=direct status=none
 
-# Interrupt-driven and polled I/O both.
-fio --filename="$dev" --direct=1 --rw=randrw --bs=4k --size=128M --iodepth=8 \
-	--time_based --runtime=120 --exitall_on_error=1 \
-	--name=irq --ioengine=libaio --name=polled --ioengine=io_uring --hipri=1 \
-	>/tmp/fio-rm.out 2>&1 &
+fio --name=f --filename="$dev" --direct=1 --ioengine=libaio --rw=randrw \
+	--bs=4k --size=128M --iodepth=8 --time_based --runtime=120 \
+	--exitall_on_error=1 >/tmp/fio-rm.out 2>&1 &
 fio_pid=$!
 sleep 3
 t0=$(date +%s%N)

@@ -56,17 +56,6 @@ check "mixed sizes re-read after dropping caches" \
 		--rw=randrw --rwmixread=30 --bssplit=4k/40:16k/20:64k/20:256k/20 \
 		--iodepth=8 --verify=crc32c --verify_only=1
 
-# Polled I/O (io_uring IOPOLL) goes through the polled queue pairs.
-check "the device can poll" [ "$(cat /sys/block/${dev#/dev/}/queue/io_poll)" = 1 ]
-check "fio: polled random 4 KiB and 64 KiB reads and writes, verified" \
-	fio_run --name=polled --filename="$dev" --ioengine=io_uring --hipri=1 \
-		--offset=0 --size=$((IO_MB / 4))M --rw=randrw --bssplit=4k/70:64k/30 \
-		--iodepth=8 --verify=crc32c --do_verify=1
-check "and re-read without polling" \
-	fio_run --name=polled --filename="$dev" --offset=0 \
-		--size=$((IO_MB / 4))M --rw=randrw --bssplit=4k/70:64k/30 \
-		--iodepth=8 --verify=crc32c --verify_only=1
-
 # The donor's module does no per-I/O work: a read-only run of many
 # thousands of requests moves only keepalives through its control path.
 reads0=$(field tier t0 'o["stats"]["reads"]')
