@@ -6,7 +6,10 @@
 #   make              module and CLI
 #   make deps         install every Debian package build, tests and demo need
 #   make check        everything a change must pass (runs make deps if needed)
-#   make check-debug  the selftests on a KASAN/lockdep/kmemleak debug kernel
+#   make check-debug  the selftests that reach the most kernel code, on a
+#                     KASAN/lockdep/kmemleak/fault-injection debug kernel
+#   make check-full   every selftest on that debug kernel (run it, after
+#                     make check, before resolving an issue)
 #   make demo         mtier at work on a two-VM SoftRoCE cluster
 #   make bench        mtier against the raw link, brd and nvme-rdma
 #   make checkstyle   checkpatch --strict and sparse on the kernel sources
@@ -21,7 +24,7 @@ DESTDIR ?=
 
 KBUILD := $(MAKE) -C $(KDIR) M=$(CURDIR) W=1 MTIER_VERSION=$(VERSION)
 
-.PHONY: all module cli deps check check-debug checkstyle regen regen-check install \
+.PHONY: all module cli deps check check-debug check-full checkstyle regen regen-check install \
 	uninstall clean demo bench selftests unit
 
 all: module cli
@@ -43,6 +46,9 @@ check:
 
 check-debug:
 	@scripts/check --debug
+
+check-full:
+	@scripts/check --debug --full
 
 demo:
 	@scripts/deps --quiet

@@ -83,10 +83,15 @@ check "off: the cache emptied" [ "$(st cache-bytes)" = 0 ]
 check "prefetch adaptive again" "$MTIER" tier set pt prefetch adaptive
 ms_on=$(readseq "$MB")
 echo "# sequential 4 KiB QD1 over $MB MiB: ${ms_off} ms without prefetch, ${ms_on} ms with"
-# (KASAN slows the cache's copies as much as the network: 1.1x there)
+# (KASAN slows the cache's copies as much as the network: 1.1x there, and
+# the debug lane of CI, with a smaller stream, does not time it at all)
 x10=${MTIER_PF_SPEEDUP_X10:-13}
-check "with prefetch the stream is faster (>= $((x10 / 10)).$((x10 % 10))x)" \
-	[ $((ms_on * x10)) -le $((ms_off * 10)) ]
+if [ "$x10" = none ]; then
+	echo "# SKIP the speed-up: not measured on this kernel"
+else
+	check "with prefetch the stream is faster (>= $((x10 / 10)).$((x10 % 10))x)" \
+		[ $((ms_on * x10)) -le $((ms_off * 10)) ]
+fi
 
 # Stale data: writes race with a reader whose prefetches cover them.  After
 # each write completes, reading it back must return it, every time.
