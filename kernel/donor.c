@@ -22,6 +22,18 @@
  *    the session's release work, never wait for it: the release work
  *    destroys the cm_ids, which waits for their handlers.
  *  - Control messages are handled one at a time by session->work, in order.
+ *  - A pool's control connections are set up one at a time: rdma_cm calls
+ *    the handler of one listener's connect requests under that listener's
+ *    handler mutex, so counting a pool's sessions against its limits and
+ *    adding one cannot race with another connect.
+ *  - session->watch ends a session whose client has been silent past the
+ *    pool's lease, or has left a reply untaken; the release work cancels it
+ *    before anything else.
+ *  - Nothing is posted on the control queue pair once session->closing is
+ *    set (under session->post_lock): the release work sets it, then
+ *    drains the queue pair, so every work request ever posted has
+ *    completed, or been flushed, before the session work is cancelled and
+ *    the slabs and buffers go.
  *  - pool->nr_sessions counts sessions not yet freed; stopping a pool waits
  *    for it to reach zero (under mtier_lock, so it must not wait for
  *    anything that takes mtier_lock, such as flushing mtier_wq).
@@ -31,6 +43,7 @@
 #include <linux/slab.h>
 #include <linux/wait_bit.h>
 #include <linux/xarray.h>
+#include <net/ipv6.h>
 #include <rdma/ib_cm.h>
 #include <rdma/ib_verbs.h>
 #include <rdma/rdma_cm.h>
@@ -39,6 +52,15 @@
 #include "proto.h"
 
 #define MTIER_LISTEN_BACKLOG	128
+/*
+ * How long the session work waits for a local registration or
+ * invalidation.  They complete in microseconds unless the send queue is
+ * stuck behind a reply the client does not take (it posts no receives):
+ * then the session ends.
+ */
+#define MTIER_DONOR_WR_MS	5000
+/* A reply the client has not taken after this long ends its session too. */
+#define MTIER_DONOR_REPLY_MS	MTIER_DONOR_WR_MS
 
 /*
  * The context of every cm_id of the donor is one of these two, told apart
@@ -76,6 +98,7 @@ struct mtier_dslot {
 	struct ib_cqe rx_cqe;
 	struct ib_cqe tx_cqe;
 	bool tx_busy;			/* a SEND from tx is in flight */
+	unsigned long tx_since;		/* jiffies it was posted (if busy) */
 };
 
 struct mtier_session {
@@ -105,6 +128,12 @@ struct mtier_session {
 	dma_addr_t rx_dma, tx_dma;
 	struct mtier_dslot slot[MTIER_CTRL_DEPTH];
 	wait_queue_head_t tx_wait;
+	spinlock_t post_lock;		/* closing, posting on ctrl's qp */
+	bool closing;
+	struct sockaddr_storage addr;	/* the client's */
+	u64 held;			/* bytes of its slabs (session work) */
+	unsigned long last_rx;		/* jiffies of its last message */
+	struct delayed_work watch;	/* lease and stuck replies */
 
 	spinlock_t inbox_lock;		/* inbox */
 	unsigned long inbox;		/* bitmap of slots with a message */
@@ -165,10 +194,15 @@ static int mtier_dslab_alloc_pages(struct mtier_dslab *ds,
 	while ((pages >> min) > max_chunks)
 		min++;
 	for (order = top + 1; order-- > min;) {
-		gfp_t gfp = GFP_KERNEL | __GFP_ZERO | __GFP_NOWARN;
+		/*
+		 * A remote client's request never invokes the OOM killer: it
+		 * fails (ENOMEM) when reclaim does not find the memory.  The
+		 * pool's size is a promise bounded by max_donate_percent, not
+		 * a reservation: memory is taken only when asked for.
+		 */
+		gfp_t gfp = GFP_KERNEL | __GFP_ZERO | __GFP_NOWARN |
+			    __GFP_NORETRY;
 
-		if (order)
-			gfp |= __GFP_NORETRY;
 		ds->order = order;
 		ds->nr_chunks = pages >> order;
 		if (sg_alloc_table(&ds->sgt, ds->nr_chunks, GFP_KERNEL))
@@ -201,7 +235,25 @@ static void mtier_dslab_reg_done(struct ib_cq *cq, struct ib_wc *wc)
 	complete(&ds->reg_done);
 }
 
-/* Post a REG_MR or LOCAL_INV on the control queue pair and wait for it. */
+static int mtier_session_post_send(struct mtier_session *sess,
+				   const struct ib_send_wr *wr)
+{
+	unsigned long flags;
+	int err = -ENOTCONN;
+
+	spin_lock_irqsave(&sess->post_lock, flags);
+	if (!sess->closing)
+		err = ib_post_send(sess->ctrl->qp, wr, NULL);
+	spin_unlock_irqrestore(&sess->post_lock, flags);
+	return err;
+}
+
+/*
+ * Post a REG_MR or LOCAL_INV on the control queue pair and wait for it.
+ * Should it not complete in time, the session ends, and its release work
+ * drains the queue pair, which completes it (flushed): only then may @ds
+ * go, so that wait is bounded too.
+ */
 static int mtier_dslab_post_wait(struct mtier_session *sess,
 				 struct mtier_dslab *ds, struct ib_send_wr *wr)
 {
@@ -211,11 +263,15 @@ static int mtier_dslab_post_wait(struct mtier_session *sess,
 	ds->reg_cqe.done = mtier_dslab_reg_done;
 	wr->wr_cqe = &ds->reg_cqe;
 	wr->send_flags = IB_SEND_SIGNALED;
-	err = ib_post_send(sess->ctrl->qp, wr, NULL);
+	err = mtier_session_post_send(sess, wr);
 	if (err)
 		return err;
-	/* A flush completes it too when the queue pair dies meanwhile. */
-	wait_for_completion(&ds->reg_done);
+	if (!wait_for_completion_timeout(&ds->reg_done,
+					 msecs_to_jiffies(MTIER_DONOR_WR_MS))) {
+		mtier_session_kill(sess, "send queue stuck");
+		wait_for_completion(&ds->reg_done);
+		return -ETIMEDOUT;
+	}
 	return ds->reg_status;
 }
 
@@ -233,8 +289,12 @@ static int mtier_dslab_register(struct mtier_session *sess,
 		err = PTR_ERR(ds->mr);
 		goto err_unmap;
 	}
-	n = ib_map_mr_sg(ds->mr, ds->sgt.sgl, ds->sgt.nents, NULL,
-			 PAGE_SIZE << ds->order);
+	/*
+	 * Zero-based: a client addresses the slab by offset, and never learns
+	 * a kernel or DMA address of this node.
+	 */
+	n = ib_map_mr_sg_zbva(ds->mr, ds->sgt.sgl, ds->sgt.nents, NULL,
+			      PAGE_SIZE << ds->order);
 	if (n != ds->sgt.nents) {
 		err = n < 0 ? n : -EINVAL;
 		goto err_mr;
@@ -294,8 +354,12 @@ static int mtier_session_alloc_slab(struct mtier_session *sess, u64 len,
 	struct mtier_dslab *ds;
 	int err;
 
+	u64 max = READ_ONCE(pool->max_client_size);
+
 	if (len != pool->slab_size)
 		return -EINVAL;
+	if (max && sess->held + len > max)
+		return -EDQUOT;
 	if (atomic64_add_return(len, &pool->used) > READ_ONCE(pool->size)) {
 		atomic64_sub(len, &pool->used);
 		return -ENOSPC;
@@ -321,6 +385,7 @@ static int mtier_session_alloc_slab(struct mtier_session *sess, u64 len,
 	if (err < 0)
 		goto err_free;
 	atomic64_inc(&pool->slab_allocs);
+	sess->held += len;
 	*out = ds;
 	return 0;
 
@@ -348,8 +413,14 @@ static int mtier_session_post_recv(struct mtier_session *sess, int i)
 		.sg_list = &sge,
 		.num_sge = 1,
 	};
+	unsigned long flags;
+	int err = -ENOTCONN;
 
-	return ib_post_recv(sess->ctrl->qp, &wr, NULL);
+	spin_lock_irqsave(&sess->post_lock, flags);
+	if (!sess->closing)
+		err = ib_post_recv(sess->ctrl->qp, &wr, NULL);
+	spin_unlock_irqrestore(&sess->post_lock, flags);
+	return err;
 }
 
 static void mtier_session_tx_done(struct ib_cq *cq, struct ib_wc *wc)
@@ -381,6 +452,7 @@ static void mtier_session_rx_done(struct ib_cq *cq, struct ib_wc *wc)
 		mtier_session_kill(sess, "control message of the wrong size");
 		return;
 	}
+	WRITE_ONCE(sess->last_rx, jiffies);
 	spin_lock(&sess->inbox_lock);
 	__set_bit(i, &sess->inbox);
 	spin_unlock(&sess->inbox_lock);
@@ -412,8 +484,9 @@ static int mtier_session_reply(struct mtier_session *sess, int i, u8 type,
 	rep->tag = sess->rx[i].tag;
 	ib_dma_sync_single_for_device(sess->dev, sge.addr, sge.length,
 				      DMA_TO_DEVICE);
+	WRITE_ONCE(sess->slot[i].tx_since, jiffies);
 	WRITE_ONCE(sess->slot[i].tx_busy, true);
-	return ib_post_send(sess->ctrl->qp, &wr, NULL);
+	return mtier_session_post_send(sess, &wr);
 }
 
 /* Handle the message in rx[i]; returns a reason to end the session. */
@@ -447,7 +520,7 @@ static const char *mtier_session_handle(struct mtier_session *sess, int i)
 		} else {
 			rep->alloc.len = cpu_to_le64(ds->len);
 			rep->alloc.slab = cpu_to_le64(ds->id);
-			rep->alloc.addr = cpu_to_le64(ds->mr->iova);
+			rep->alloc.addr = cpu_to_le64(ds->mr->iova); /* 0 */
 			rep->alloc.rkey = cpu_to_le32(ds->mr->rkey);
 		}
 		err = mtier_session_reply(sess, i, MTIER_MSG_ALLOC_REP, -err);
@@ -458,6 +531,7 @@ static const char *mtier_session_handle(struct mtier_session *sess, int i)
 		ds = xa_erase(&sess->slabs, le64_to_cpu(req->free.slab));
 		if (!ds)
 			return "free of a slab that does not exist";
+		sess->held -= ds->len;
 		mtier_dslab_release(sess, ds, true);
 		rep->free.slab = req->free.slab;
 		err = mtier_session_reply(sess, i, MTIER_MSG_FREE_REP, 0);
@@ -509,6 +583,43 @@ static void mtier_session_work(struct work_struct *work)
 
 /* --- Session life ----------------------------------------------------- */
 
+static unsigned long mtier_session_watch_period(struct mtier_pool *pool)
+{
+	return msecs_to_jiffies(clamp(READ_ONCE(pool->lease_ms) / 4, 50U, 1000U));
+}
+
+/*
+ * End a session whose client has gone quiet: no control message (the
+ * client's keepalives) for a lease, or a reply it has not taken (its
+ * receives are not posted, and the reply would hold the send queue).
+ */
+static void mtier_session_watch(struct work_struct *work)
+{
+	struct mtier_session *sess = container_of(to_delayed_work(work),
+						  struct mtier_session, watch);
+	struct mtier_pool *pool = sess->pool;
+	unsigned long now = jiffies;
+	int i;
+
+	if (time_after(now, READ_ONCE(sess->last_rx) +
+			    msecs_to_jiffies(READ_ONCE(pool->lease_ms)))) {
+		atomic64_inc(&pool->lease_expiries);
+		mtier_session_kill(sess, "lease expired: the client is silent");
+		return;
+	}
+	for (i = 0; i < MTIER_CTRL_DEPTH; i++) {
+		if (READ_ONCE(sess->slot[i].tx_busy) &&
+		    time_after(now, READ_ONCE(sess->slot[i].tx_since) +
+				    msecs_to_jiffies(MTIER_DONOR_REPLY_MS))) {
+			atomic64_inc(&pool->proto_errors);
+			mtier_session_kill(sess, "the client takes no replies");
+			return;
+		}
+	}
+	queue_delayed_work(mtier_wq, &sess->watch,
+			   mtier_session_watch_period(pool));
+}
+
 static void mtier_session_release_work(struct work_struct *work)
 {
 	struct mtier_session *sess = container_of(work, struct mtier_session,
@@ -517,10 +628,13 @@ static void mtier_session_release_work(struct work_struct *work)
 	unsigned long id;
 	int i;
 
+	cancel_delayed_work_sync(&sess->watch);
 	mutex_lock(&sess->lock);
 	WRITE_ONCE(sess->dead, true);
 	mutex_unlock(&sess->lock);
-	cancel_work_sync(&sess->work);
+	spin_lock_irq(&sess->post_lock);
+	sess->closing = true;
+	spin_unlock_irq(&sess->post_lock);
 
 	/* Stop the client: no more RDMA can reach the slabs after this. */
 	for (i = 0; i < sess->nr_data; i++)
@@ -533,8 +647,14 @@ static void mtier_session_release_work(struct work_struct *work)
 			rdma_destroy_qp(sess->data[i]);
 		}
 	}
+	/*
+	 * Every control work request completes now, flushed if need be, which
+	 * also ends a session work waiting for one; no completion can queue
+	 * the session work after the drain, so cancelling it is final.
+	 */
 	if (sess->ctrl->qp)
 		ib_drain_qp(sess->ctrl->qp);
+	cancel_work_sync(&sess->work);
 
 	/* The queue pairs are dead: deregistering invalidates every key. */
 	xa_for_each(&sess->slabs, id, ds) {
@@ -571,29 +691,38 @@ static void mtier_session_release_work(struct work_struct *work)
 }
 
 /*
+ * Take a session off its pool's list and queue its release, once.  The
+ * list's reference keeps it until the release work has run, so the caller
+ * may touch it until this returns.
+ *
+ * Context: pool->sess_lock held.
+ */
+static void __mtier_session_kill(struct mtier_session *sess, const char *why)
+{
+	lockdep_assert_held(&sess->pool->sess_lock);
+	if (sess->release_queued)
+		return;
+	sess->release_queued = true;
+	list_del_init(&sess->link);
+	WRITE_ONCE(sess->dead, true);
+	if (why)
+		pr_info("mtier: pool %s: session %llx ended: %s\n",
+			sess->pool->obj.name, sess->cookie, why);
+	queue_work(mtier_wq, &sess->release_work);
+}
+
+/*
  * End a session: it leaves its pool's list and its release work runs once.
  * Safe from any context; never waits.
  */
 static void mtier_session_kill(struct mtier_session *sess, const char *why)
 {
 	struct mtier_pool *pool = sess->pool;
-	bool queue = false;
 	unsigned long flags;
 
 	spin_lock_irqsave(&pool->sess_lock, flags);
-	if (!sess->release_queued) {
-		sess->release_queued = true;
-		list_del_init(&sess->link);
-		queue = true;
-	}
+	__mtier_session_kill(sess, why);
 	spin_unlock_irqrestore(&pool->sess_lock, flags);
-	if (!queue)
-		return;
-	WRITE_ONCE(sess->dead, true);
-	if (why)
-		pr_info("mtier: pool %s: session %llx ended: %s\n",
-			pool->obj.name, sess->cookie, why);
-	queue_work(mtier_wq, &sess->release_work);
 }
 
 static void mtier_session_qp_event(struct ib_event *event, void *ctx)
@@ -687,9 +816,13 @@ static struct mtier_session *mtier_session_create(struct mtier_pool *pool,
 	mutex_init(&sess->lock);
 	xa_init_flags(&sess->slabs, XA_FLAGS_ALLOC);
 	spin_lock_init(&sess->inbox_lock);
+	spin_lock_init(&sess->post_lock);
 	init_waitqueue_head(&sess->tx_wait);
 	INIT_WORK(&sess->work, mtier_session_work);
 	INIT_WORK(&sess->release_work, mtier_session_release_work);
+	INIT_DELAYED_WORK(&sess->watch, mtier_session_watch);
+	sess->last_rx = jiffies;
+	memcpy(&sess->addr, &id->route.addr.dst_addr, sizeof(sess->addr));
 	for (i = 0; i < MTIER_CTRL_DEPTH; i++) {
 		sess->slot[i].sess = sess;
 		sess->slot[i].rx_cqe.done = mtier_session_rx_done;
@@ -788,6 +921,48 @@ static void mtier_donor_reject(struct rdma_cm_id *id, int status)
 	rdma_reject(id, &rej, sizeof(rej), IB_CM_REJ_CONSUMER_DEFINED);
 }
 
+static bool mtier_same_host(const struct sockaddr_storage *a,
+			    const struct sockaddr *b)
+{
+	const struct sockaddr_in *a4 = (const void *)a, *b4 = (const void *)b;
+	const struct sockaddr_in6 *a6 = (const void *)a, *b6 = (const void *)b;
+
+	if (a->ss_family != b->sa_family)
+		return false;
+	if (b->sa_family == AF_INET)
+		return a4->sin_addr.s_addr == b4->sin_addr.s_addr;
+	if (b->sa_family == AF_INET6)
+		return ipv6_addr_equal(&a6->sin6_addr, &b6->sin6_addr);
+	return false;
+}
+
+/*
+ * May one more client connect from @from?  Context: the listener's handler
+ * mutex (see the top of this file), so that no other session is added
+ * meanwhile.
+ */
+static int mtier_donor_admit(struct mtier_pool *pool,
+			     const struct sockaddr *from)
+{
+	struct mtier_session *sess;
+	unsigned long flags;
+	u32 all = 0, here = 0;
+
+	spin_lock_irqsave(&pool->sess_lock, flags);
+	list_for_each_entry(sess, &pool->sessions, link) {
+		all++;
+		if (mtier_same_host(&sess->addr, from))
+			here++;
+	}
+	spin_unlock_irqrestore(&pool->sess_lock, flags);
+	if (all >= READ_ONCE(pool->max_clients) ||
+	    here >= READ_ONCE(pool->max_clients_addr)) {
+		atomic64_inc(&pool->refused);
+		return -EUSERS;
+	}
+	return 0;
+}
+
 static int mtier_donor_connect_ctrl(struct mtier_pool *pool,
 				    struct rdma_cm_id *id,
 				    const struct mtier_cm_req *req,
@@ -797,6 +972,9 @@ static int mtier_donor_connect_ctrl(struct mtier_pool *pool,
 	unsigned long flags;
 	int err;
 
+	err = mtier_donor_admit(pool, (struct sockaddr *)&id->route.addr.dst_addr);
+	if (err)
+		return err;
 	sess = mtier_session_create(pool, id, le16_to_cpu(req->nr_data));
 	if (IS_ERR(sess))
 		return PTR_ERR(sess);
@@ -812,6 +990,8 @@ static int mtier_donor_connect_ctrl(struct mtier_pool *pool,
 		mtier_session_kill(sess, "accept failed");
 		return 0;	/* the release work destroys the cm_id */
 	}
+	queue_delayed_work(mtier_wq, &sess->watch,
+			   mtier_session_watch_period(pool));
 	mtier_nl_notify(&pool->obj, MTIER_EV_CHANGE);
 	return 0;
 }
@@ -1036,19 +1216,14 @@ struct ib_device *mtier_donor_listener_device(struct mtier_pool *pool)
  */
 void mtier_donor_stop(struct mtier_pool *pool)
 {
-	struct mtier_session *sess;
+	struct mtier_session *sess, *tmp;
 	unsigned long flags;
 
 	mtier_donor_unlisten(pool);
-	for (;;) {
-		spin_lock_irqsave(&pool->sess_lock, flags);
-		sess = list_first_entry_or_null(&pool->sessions,
-						struct mtier_session, link);
-		spin_unlock_irqrestore(&pool->sess_lock, flags);
-		if (!sess)
-			break;
-		mtier_session_kill(sess, "pool stopping");
-	}
+	spin_lock_irqsave(&pool->sess_lock, flags);
+	list_for_each_entry_safe(sess, tmp, &pool->sessions, link)
+		__mtier_session_kill(sess, "pool stopping");
+	spin_unlock_irqrestore(&pool->sess_lock, flags);
 	/*
 	 * Every killed session has its release work queued: wait for them,
 	 * not for the whole workqueue, whose relisten work takes mtier_lock.

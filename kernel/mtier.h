@@ -54,6 +54,9 @@
 #define MTIER_TIER_MAX_SIZE	BIT_ULL(50)
 #define MTIER_KEEPALIVE_DEFAULT	1000	/* ms */
 #define MTIER_TIMEOUT_DEFAULT	5000	/* ms */
+#define MTIER_LEASE_DEFAULT	15000	/* ms: three default peer timeouts */
+#define MTIER_MAX_CLIENTS_DEFAULT	64	/* sessions per pool */
+#define MTIER_MAX_CLIENTS_ADDR_DEFAULT	4	/* sessions per client address */
 #define MTIER_WINDOW_DEFAULT	32	/* pages */
 #define MTIER_HISTORY_DEFAULT	32	/* accesses */
 #define MTIER_CACHE_DEFAULT	(32ULL << 20)
@@ -143,6 +146,13 @@ struct mtier_endpoint {
  * @slab_allocs, @slab_frees, @alloc_fails, @connects, @proto_errors:
  *	counters [rt]
  * @ctrl_msgs: control messages served; I/O makes none [rt]
+ * @lease_expiries: sessions ended for silence [rt]
+ * @refused: connections refused by the limits [rt]
+ * @lease_ms: a session silent for this long ends [cfg, read locklessly]
+ * @max_clients: sessions at once [cfg, read locklessly]
+ * @max_clients_addr: sessions at once from one address [cfg, read locklessly]
+ * @max_client_size: bytes one session may hold, 0 for the pool's size
+ *	[cfg, read locklessly]
  * @listener: the rdma_cm listener while listening [cfg]
  * @sess_lock: protects @sessions
  * @sessions: the clients' sessions (donor.c)
@@ -161,6 +171,12 @@ struct mtier_pool {
 	atomic64_t connects;
 	atomic64_t proto_errors;
 	atomic64_t ctrl_msgs;
+	atomic64_t lease_expiries;
+	atomic64_t refused;
+	u32 lease_ms;
+	u32 max_clients;
+	u32 max_clients_addr;
+	u64 max_client_size;
 
 	/* donor.c */
 	struct mtier_listener *listener; /* [cfg] */

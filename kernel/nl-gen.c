@@ -11,6 +11,11 @@
 #include <uapi/linux/mtier.h>
 
 /* Integer value ranges */
+static const struct netlink_range_validation mtier_a_pool_lease_range = {
+	.min	= 100ULL,
+	.max	= 3600000ULL,
+};
+
 static const struct netlink_range_validation mtier_a_peer_keepalive_range = {
 	.min	= 10ULL,
 	.max	= 600000ULL,
@@ -27,24 +32,33 @@ static const struct nla_policy mtier_pool_get_nl_policy[MTIER_A_POOL_NAME + 1] =
 };
 
 /* MTIER_CMD_POOL_ADD - do */
-static const struct nla_policy mtier_pool_add_nl_policy[MTIER_A_POOL_TRANSPORT + 1] = {
+static const struct nla_policy mtier_pool_add_nl_policy[MTIER_A_POOL_MAX_CLIENT_SIZE + 1] = {
 	[MTIER_A_POOL_NAME] = { .type = NLA_NUL_STRING, .len = MTIER_NAME_LEN, },
 	[MTIER_A_POOL_SIZE] = { .type = NLA_UINT, },
 	[MTIER_A_POOL_SLAB_SIZE] = { .type = NLA_UINT, },
 	[MTIER_A_POOL_ADDR] = { .type = NLA_NUL_STRING, .len = MTIER_ADDR_LEN, },
 	[MTIER_A_POOL_PORT] = { .type = NLA_U16, },
 	[MTIER_A_POOL_TRANSPORT] = NLA_POLICY_MAX(NLA_U32, 1),
+	[MTIER_A_POOL_LEASE] = NLA_POLICY_FULL_RANGE(NLA_U32, &mtier_a_pool_lease_range),
+	[MTIER_A_POOL_MAX_CLIENTS] = NLA_POLICY_RANGE(NLA_U32, 1, 4096),
+	[MTIER_A_POOL_MAX_CLIENTS_ADDR] = NLA_POLICY_RANGE(NLA_U32, 1, 4096),
+	[MTIER_A_POOL_MAX_CLIENT_SIZE] = { .type = NLA_UINT, },
 };
 
 /* MTIER_CMD_POOL_DEL - do */
-static const struct nla_policy mtier_pool_del_nl_policy[MTIER_A_POOL_NAME + 1] = {
+static const struct nla_policy mtier_pool_del_nl_policy[MTIER_A_POOL_FORCE + 1] = {
 	[MTIER_A_POOL_NAME] = { .type = NLA_NUL_STRING, .len = MTIER_NAME_LEN, },
+	[MTIER_A_POOL_FORCE] = { .type = NLA_FLAG, },
 };
 
 /* MTIER_CMD_POOL_SET - do */
-static const struct nla_policy mtier_pool_set_nl_policy[MTIER_A_POOL_SIZE + 1] = {
+static const struct nla_policy mtier_pool_set_nl_policy[MTIER_A_POOL_MAX_CLIENT_SIZE + 1] = {
 	[MTIER_A_POOL_NAME] = { .type = NLA_NUL_STRING, .len = MTIER_NAME_LEN, },
 	[MTIER_A_POOL_SIZE] = { .type = NLA_UINT, },
+	[MTIER_A_POOL_LEASE] = NLA_POLICY_FULL_RANGE(NLA_U32, &mtier_a_pool_lease_range),
+	[MTIER_A_POOL_MAX_CLIENTS] = NLA_POLICY_RANGE(NLA_U32, 1, 4096),
+	[MTIER_A_POOL_MAX_CLIENTS_ADDR] = NLA_POLICY_RANGE(NLA_U32, 1, 4096),
+	[MTIER_A_POOL_MAX_CLIENT_SIZE] = { .type = NLA_UINT, },
 };
 
 /* MTIER_CMD_PEER_GET - do */
@@ -123,21 +137,21 @@ static const struct genl_split_ops mtier_nl_ops[] = {
 		.cmd		= MTIER_CMD_POOL_ADD,
 		.doit		= mtier_nl_pool_add_doit,
 		.policy		= mtier_pool_add_nl_policy,
-		.maxattr	= MTIER_A_POOL_TRANSPORT,
+		.maxattr	= MTIER_A_POOL_MAX_CLIENT_SIZE,
 		.flags		= GENL_ADMIN_PERM | GENL_CMD_CAP_DO,
 	},
 	{
 		.cmd		= MTIER_CMD_POOL_DEL,
 		.doit		= mtier_nl_pool_del_doit,
 		.policy		= mtier_pool_del_nl_policy,
-		.maxattr	= MTIER_A_POOL_NAME,
+		.maxattr	= MTIER_A_POOL_FORCE,
 		.flags		= GENL_ADMIN_PERM | GENL_CMD_CAP_DO,
 	},
 	{
 		.cmd		= MTIER_CMD_POOL_SET,
 		.doit		= mtier_nl_pool_set_doit,
 		.policy		= mtier_pool_set_nl_policy,
-		.maxattr	= MTIER_A_POOL_SIZE,
+		.maxattr	= MTIER_A_POOL_MAX_CLIENT_SIZE,
 		.flags		= GENL_ADMIN_PERM | GENL_CMD_CAP_DO,
 	},
 	{

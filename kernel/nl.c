@@ -292,6 +292,7 @@ static int mtier_nl_fill_pool(struct sk_buff *skb, struct mtier_obj *obj)
 		MTIER_A_POOL_STATS_SLAB_ALLOCS, MTIER_A_POOL_STATS_SLAB_FREES,
 		MTIER_A_POOL_STATS_ALLOC_FAILS, MTIER_A_POOL_STATS_CONNECTS,
 		MTIER_A_POOL_STATS_PROTO_ERRORS, MTIER_A_POOL_STATS_CTRL_MSGS,
+		MTIER_A_POOL_STATS_LEASE_EXPIRIES, MTIER_A_POOL_STATS_REFUSED,
 	};
 	struct mtier_pool *pool = to_pool(obj);
 	u64 used = atomic64_read(&pool->used);
@@ -303,6 +304,8 @@ static int mtier_nl_fill_pool(struct sk_buff *skb, struct mtier_obj *obj)
 		atomic64_read(&pool->connects),
 		atomic64_read(&pool->proto_errors),
 		atomic64_read(&pool->ctrl_msgs),
+		atomic64_read(&pool->lease_expiries),
+		atomic64_read(&pool->refused),
 	};
 
 	BUILD_BUG_ON(ARRAY_SIZE(stats) != ARRAY_SIZE(stat_attrs));
@@ -314,7 +317,14 @@ static int mtier_nl_fill_pool(struct sk_buff *skb, struct mtier_obj *obj)
 	    nla_put_u32(skb, MTIER_A_POOL_STATE, READ_ONCE(pool->state)) ||
 	    nla_put_uint(skb, MTIER_A_POOL_USED, used) ||
 	    nla_put_uint(skb, MTIER_A_POOL_FREE, size > used ? size - used : 0) ||
-	    nla_put_u32(skb, MTIER_A_POOL_CLIENTS, atomic_read(&pool->clients)))
+	    nla_put_u32(skb, MTIER_A_POOL_CLIENTS, atomic_read(&pool->clients)) ||
+	    nla_put_u32(skb, MTIER_A_POOL_LEASE, READ_ONCE(pool->lease_ms)) ||
+	    nla_put_u32(skb, MTIER_A_POOL_MAX_CLIENTS,
+			READ_ONCE(pool->max_clients)) ||
+	    nla_put_u32(skb, MTIER_A_POOL_MAX_CLIENTS_ADDR,
+			READ_ONCE(pool->max_clients_addr)) ||
+	    nla_put_uint(skb, MTIER_A_POOL_MAX_CLIENT_SIZE,
+			 READ_ONCE(pool->max_client_size)))
 		return -EMSGSIZE;
 	return mtier_nl_put_counters(skb, MTIER_A_POOL_STATS, stat_attrs, stats,
 				     ARRAY_SIZE(stats));
@@ -539,7 +549,8 @@ static int mtier_nl_dump(struct sk_buff *skb, struct netlink_callback *cb,
 	return err;
 }
 
-static int mtier_nl_del(struct genl_info *info, const struct mtier_obj_ops *ops)
+static int mtier_nl_del(struct genl_info *info, const struct mtier_obj_ops *ops,
+			bool force)
 {
 	struct mtier_obj *obj;
 	const char *busy;
@@ -551,7 +562,7 @@ static int mtier_nl_del(struct genl_info *info, const struct mtier_obj_ops *ops)
 		err = PTR_ERR(obj);
 		goto out;
 	}
-	busy = ops->busy ? ops->busy(obj) : NULL;
+	busy = ops->busy && !force ? ops->busy(obj) : NULL;
 	if (busy) {
 		NL_SET_ERR_MSG_ATTR_FMT(info->extack,
 					info->attrs[mtier_nl_kinds[ops->type].attr_name],
@@ -578,7 +589,9 @@ int mtier_nl_pool_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 
 int mtier_nl_pool_del_doit(struct sk_buff *skb, struct genl_info *info)
 {
-	return mtier_nl_del(info, &mtier_pool_ops);
+	/* Force ends the clients' sessions: stopping the pool does that. */
+	return mtier_nl_del(info, &mtier_pool_ops,
+			    nla_get_flag(info->attrs[MTIER_A_POOL_FORCE]));
 }
 
 int mtier_nl_peer_get_doit(struct sk_buff *skb, struct genl_info *info)
@@ -593,7 +606,7 @@ int mtier_nl_peer_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 
 int mtier_nl_peer_del_doit(struct sk_buff *skb, struct genl_info *info)
 {
-	return mtier_nl_del(info, &mtier_peer_ops);
+	return mtier_nl_del(info, &mtier_peer_ops, false);
 }
 
 int mtier_nl_tier_get_doit(struct sk_buff *skb, struct genl_info *info)
@@ -608,7 +621,7 @@ int mtier_nl_tier_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 
 int mtier_nl_tier_del_doit(struct sk_buff *skb, struct genl_info *info)
 {
-	return mtier_nl_del(info, &mtier_tier_ops);
+	return mtier_nl_del(info, &mtier_tier_ops, false);
 }
 
 /* --- Pools ------------------------------------------------------------ */
@@ -645,6 +658,34 @@ static int mtier_nl_check_pool_size(struct genl_info *info,
 		return -ENOMEM;
 	}
 	return 0;
+}
+
+/* The lease and the limits, for pool add and pool set: all or nothing. */
+static void mtier_nl_parse_pool_limits(struct genl_info *info,
+				       struct mtier_pool *pool)
+{
+	struct nlattr **tb = info->attrs;
+
+	/* The policy has checked every range. */
+	if (tb[MTIER_A_POOL_LEASE])
+		WRITE_ONCE(pool->lease_ms, nla_get_u32(tb[MTIER_A_POOL_LEASE]));
+	if (tb[MTIER_A_POOL_MAX_CLIENTS])
+		WRITE_ONCE(pool->max_clients,
+			   nla_get_u32(tb[MTIER_A_POOL_MAX_CLIENTS]));
+	if (tb[MTIER_A_POOL_MAX_CLIENTS_ADDR])
+		WRITE_ONCE(pool->max_clients_addr,
+			   nla_get_u32(tb[MTIER_A_POOL_MAX_CLIENTS_ADDR]));
+	if (tb[MTIER_A_POOL_MAX_CLIENT_SIZE])
+		WRITE_ONCE(pool->max_client_size,
+			   nla_get_uint(tb[MTIER_A_POOL_MAX_CLIENT_SIZE]));
+}
+
+static bool mtier_nl_has_pool_limits(struct genl_info *info)
+{
+	return info->attrs[MTIER_A_POOL_LEASE] ||
+	       info->attrs[MTIER_A_POOL_MAX_CLIENTS] ||
+	       info->attrs[MTIER_A_POOL_MAX_CLIENTS_ADDR] ||
+	       info->attrs[MTIER_A_POOL_MAX_CLIENT_SIZE];
 }
 
 static int mtier_nl_parse_pool(struct genl_info *info, struct mtier_pool *pool)
@@ -702,6 +743,7 @@ static int mtier_nl_parse_pool(struct genl_info *info, struct mtier_pool *pool)
 	}
 	pool->size = size;
 	pool->slab_size = slab;
+	mtier_nl_parse_pool_limits(info, pool);
 	return 0;
 }
 
@@ -757,17 +799,22 @@ int mtier_nl_pool_set_doit(struct sk_buff *skb, struct genl_info *info)
 	}
 	pool = to_pool(obj);
 	nla = info->attrs[MTIER_A_POOL_SIZE];
-	if (!nla) {
-		NL_SET_ERR_MSG(info->extack, "nothing to change: give size");
+	if (!nla && !mtier_nl_has_pool_limits(info)) {
+		NL_SET_ERR_MSG(info->extack,
+			       "nothing to change: give size, lease or a limit");
 		err = -EINVAL;
 		goto out;
 	}
-	err = mtier_nl_check_pool_size(info, nla, nla_get_uint(nla),
-				       pool->slab_size,
-				       atomic64_read(&pool->used), pool->size);
-	if (err)
-		goto out;
-	mtier_pool_resize(pool, nla_get_uint(nla));
+	if (nla) {
+		err = mtier_nl_check_pool_size(info, nla, nla_get_uint(nla),
+					       pool->slab_size,
+					       atomic64_read(&pool->used),
+					       pool->size);
+		if (err)
+			goto out;
+		mtier_pool_resize(pool, nla_get_uint(nla));
+	}
+	mtier_nl_parse_pool_limits(info, pool);
 	mtier_nl_notify(obj, MTIER_EV_CHANGE);
 out:
 	mutex_unlock(&mtier_lock);

@@ -113,6 +113,9 @@ struct mtier_pool *mtier_pool_create(const char *name)
 		return NULL;
 	mtier_obj_init(&pool->obj, &mtier_pool_ops, name);
 	pool->state = MTIER_POOL_STATE_DOWN;
+	pool->lease_ms = MTIER_LEASE_DEFAULT;
+	pool->max_clients = MTIER_MAX_CLIENTS_DEFAULT;
+	pool->max_clients_addr = MTIER_MAX_CLIENTS_ADDR_DEFAULT;
 	spin_lock_init(&pool->sess_lock);
 	INIT_LIST_HEAD(&pool->sessions);
 	return pool;

@@ -110,7 +110,7 @@ sleep 2
 
 # ------------------------------------------------------------ pools
 
-P0='pool p0: state listening size 512M slab 64M listen 0.0.0.0:7471 transport rdma used 0 free 512M clients 0'
+P0='pool p0: state listening size 512M slab 64M listen 0.0.0.0:7471 transport rdma used 0 free 512M clients 0 lease 15000ms max-clients 64 max-clients-addr 4'
 
 cli pool add p0 size 512M
 check "pool add (defaults)" out_is ""
@@ -127,12 +127,12 @@ check "pool add with listen ADDR and port PORT" out_is ""
 
 cli pool show p1
 check "pool p1 text: slab and listen" \
-	out_is 'pool p1: state listening size 96M slab 32M listen 127.0.0.1:7500 transport rdma used 0 free 96M clients 0'
+	out_is 'pool p1: state listening size 96M slab 32M listen 127.0.0.1:7500 transport rdma used 0 free 96M clients 0 lease 15000ms max-clients 64 max-clients-addr 4'
 cli pool show p2
 check "pool p2 text: IPv6 listen" out_matches '^pool p2: .* listen \[::1(%0)?\]:7600 '
 cli pool show p3
 check "pool p3 text: port" \
-	out_is 'pool p3: state listening size 16M slab 16M listen 0.0.0.0:7700 transport rdma used 0 free 16M clients 0'
+	out_is 'pool p3: state listening size 16M slab 16M listen 0.0.0.0:7700 transport rdma used 0 free 16M clients 0 lease 15000ms max-clients 64 max-clients-addr 4'
 cli pool show p4
 check "pool p4 text: addr and port" out_matches '^pool p4: .* listen 127\.0\.0\.2:7800 '
 
@@ -143,6 +143,8 @@ d[0]["size"] == 536870912 and d[0]["slab-size"] == 67108864 and
 d[0]["addr"] == "0.0.0.0" and d[0]["port"] == 7471 and
 d[0]["transport"] == "rdma" and d[0]["state"] == "listening" and
 d[0]["used"] == 0 and d[0]["free"] == 536870912 and d[0]["clients"] == 0 and
+d[0]["lease"] == 15000 and d[0]["max-clients"] == 64 and
+d[0]["max-clients-addr"] == 4 and "max-client-size" not in d[0] and
 "stats" not in d[0]'
 cli -j pool show p2
 check "pool -j show p2: port of an IPv6 listener" json_ok 'd[0]["port"] == 7600'
@@ -157,11 +159,12 @@ check "long options -json -pretty" json_ok 'len(d) == 5'
 cli -s pool show p0
 check "pool -s: stats line with every counter" \
 	out_is "$P0
-    stats: slab-allocs 0 slab-frees 0 alloc-fails 0 connects 0 proto-errors 0 ctrl-msgs 0"
+    stats: slab-allocs 0 slab-frees 0 alloc-fails 0 connects 0 proto-errors 0 ctrl-msgs 0 lease-expiries 0 refused 0"
 cli -js pool show p0
 check "pool -j -s: stats object" json_ok '
 d[0]["stats"] == {"slab-allocs": 0, "slab-frees": 0, "alloc-fails": 0,
-		  "connects": 0, "proto-errors": 0, "ctrl-msgs": 0}'
+		  "connects": 0, "proto-errors": 0, "ctrl-msgs": 0,
+		  "lease-expiries": 0, "refused": 0}'
 
 cli pool set p0 size 768M
 check "pool set size" out_is ""
@@ -170,6 +173,21 @@ check "pool set took effect" \
 	json_ok 'd[0]["size"] == 805306368 and d[0]["free"] == 805306368'
 cli pool show p0
 check "pool text after set" out_matches '^pool p0: state listening size 768M slab 64M .* free 768M '
+cli pool set p0 lease 3000 max-clients 8 max-clients-addr 2 max-client-size 128M
+check "pool set lease and limits" out_is ""
+cli -j pool show p0
+check "pool set lease and limits took effect" json_ok '
+d[0]["lease"] == 3000 and d[0]["max-clients"] == 8 and
+d[0]["max-clients-addr"] == 2 and d[0]["max-client-size"] == 134217728'
+cli pool show p0
+check "pool text: lease and limits" \
+	out_matches ' lease 3000ms max-clients 8 max-clients-addr 2 max-client-size 128M$'
+cli pool set p0 lease 15000 max-clients 64 max-clients-addr 4 max-client-size 0
+check "pool set limits back" out_is ""
+cli pool del p0 force now
+check "pool del: a word after force is refused" \
+	sh -c '[ "$1" != 0 ] && printf "%s" "$2" | grep -q "unexpected argument .now."' \
+	sh "$rc" "$err"
 
 cli po sh p0
 check "prefixes: po sh p0" out_matches '^pool p0: state listening size 768M '
@@ -316,7 +334,9 @@ for p in d1 d2 d3 d4; do
 	cli peer del $p
 	check "peer del $p" out_is ""
 done
-for p in p0 p1 p2 p3 p4; do
+cli pool del p0 force
+check "pool del p0 force" out_is ""
+for p in p1 p2 p3 p4; do
 	cli pool del $p
 	check "pool del $p" out_is ""
 done
@@ -375,9 +395,9 @@ import sys
 lines = open(sys.argv[1]).read().splitlines()
 want0 = "[add] " + sys.argv[2]
 assert lines and lines[0] == want0, (lines[:1], want0)
-assert len(lines) == 11, lines
+assert len(lines) == 13, lines
 assert all(l.split(" ", 2)[1] == "pool" for l in lines), lines
-assert [l.split(" ")[0] for l in lines] == ["[add]"] * 5 + ["[change]"] + ["[del]"] * 5, lines
+assert [l.split(" ")[0] for l in lines] == ["[add]"] * 5 + ["[change]"] * 3 + ["[del]"] * 5, lines
 ' "$tmp/mon.txt" "$P0"
 
 finish

@@ -184,11 +184,14 @@ TEST_F(nl, unknown_attribute)
 
 TEST_F(nl, read_only_attribute)
 {
-	/* "used" is reported, never set: pool add does not take it */
+	/*
+	 * "used" is reported, never set: pool add does not take it (within
+	 * the operation's policy, so the kernel calls it unsupported)
+	 */
 	pool_req(&self->m, &self->s, "p", 64 * MiB);
 	nlt_put_u64(&self->m, MTIER_A_POOL_USED, 0);
 	nlt_transact(&self->s, &self->m, &self->r);
-	EXPECT_REFUSED(self->r, EINVAL, "Unknown attribute type",
+	EXPECT_REFUSED(self->r, EINVAL, "Unsupported attribute",
 		       MTIER_A_POOL_USED);
 }
 
@@ -383,7 +386,25 @@ TEST_F(nl, pool_set_invalid)
 	nlt_put_str(&self->m, MTIER_A_POOL_NAME, "p");
 	nlt_transact(&self->s, &self->m, &self->r);
 	EXPECT_EQ(-EINVAL, self->r.error);
-	EXPECT_STREQ("nothing to change: give size", self->r.msg);
+	EXPECT_STREQ("nothing to change: give size, lease or a limit", self->r.msg);
+
+	/* the lease and the limits: the policy checks their ranges */
+	nlt_init(&self->m, &self->s, MTIER_CMD_POOL_SET, 0);
+	nlt_put_str(&self->m, MTIER_A_POOL_NAME, "p");
+	nlt_put_u32(&self->m, MTIER_A_POOL_LEASE, 50);
+	nlt_transact(&self->s, &self->m, &self->r);
+	EXPECT_EQ(-ERANGE, self->r.error);
+	nlt_init(&self->m, &self->s, MTIER_CMD_POOL_SET, 0);
+	nlt_put_str(&self->m, MTIER_A_POOL_NAME, "p");
+	nlt_put_u32(&self->m, MTIER_A_POOL_MAX_CLIENTS, 0);
+	nlt_transact(&self->s, &self->m, &self->r);
+	EXPECT_EQ(-ERANGE, self->r.error);
+	nlt_init(&self->m, &self->s, MTIER_CMD_POOL_SET, 0);
+	nlt_put_str(&self->m, MTIER_A_POOL_NAME, "p");
+	nlt_put_u32(&self->m, MTIER_A_POOL_LEASE, 2000);
+	EXPECT_EQ(0, nlt_transact(&self->s, &self->m, &self->r));
+	nlt_init(&self->m, &self->s, MTIER_CMD_POOL_SET, 0);
+	nlt_put_str(&self->m, MTIER_A_POOL_NAME, "p");
 
 	nlt_put_u64(&self->m, MTIER_A_POOL_SIZE, 96 * MiB);
 	nlt_transact(&self->s, &self->m, &self->r);

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <arpa/inet.h>
 #include <rdma/rdma_cma.h>
 
@@ -79,6 +80,9 @@ static int hc_post_recv(struct hc *c, int i)
 	return ibv_post_recv(c->id->qp, &wr, &bad);
 }
 
+/* Receives a client posts before it connects: 0 for one that takes no replies. */
+static int hc_recvs = 16;
+
 /* Connect with @priv as the hello; 0, or -ECONNREFUSED with rej_status. */
 static int hc_connect(struct hc *c, const void *priv, int len)
 {
@@ -118,7 +122,7 @@ static int hc_connect(struct hc *c, const void *priv, int len)
 	qpa.recv_cq = c->cq;
 	if (!c->mr || rdma_create_qp(c->id, c->pd, &qpa))
 		return -ENOMEM;
-	for (i = 0; i < 16; i++)
+	for (i = 0; i < hc_recvs; i++)
 		if (hc_post_recv(c, i))
 			return -EIO;
 	if (rdma_connect(c->id, &param))
@@ -306,17 +310,29 @@ static uint64_t pool_stat(struct nlt_sock *s, uint16_t stat)
 #define USED	(1000 + MTIER_A_POOL_USED)
 #define CLIENTS	(1000 + MTIER_A_POOL_CLIENTS)
 
+/* Wait up to @ms until the pool has @n clients; how long it took, or -1. */
+static int clients_within(struct nlt_sock *s, uint64_t n, int ms)
+{
+	struct timespec t0, t;
+	int waited;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (;;) {
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		waited = (t.tv_sec - t0.tv_sec) * 1000 +
+			 (t.tv_nsec - t0.tv_nsec) / 1000000;
+		if (pool_stat(s, CLIENTS) == n)
+			return waited;
+		if (waited > ms)
+			return -1;
+		usleep(50000);
+	}
+}
+
 /* Wait until the pool has @n clients (sessions end asynchronously). */
 static bool clients_settle(struct nlt_sock *s, uint64_t n)
 {
-	int i;
-
-	for (i = 0; i < 100; i++) {
-		if (pool_stat(s, CLIENTS) == n)
-			return true;
-		usleep(50000);
-	}
-	return false;
+	return clients_within(s, n, 5000) >= 0;
 }
 
 FIXTURE(donor) {
@@ -326,9 +342,36 @@ FIXTURE(donor) {
 	uint64_t proto0;
 };
 
-FIXTURE_SETUP(donor)
+static int hostile_pool_add(struct nlt_sock *s, struct nlt_reply *r)
 {
 	struct nlt_msg m;
+
+	nlt_init(&m, s, MTIER_CMD_POOL_ADD, 0);
+	nlt_put_str(&m, MTIER_A_POOL_NAME, "hostile");
+	nlt_put_u64(&m, MTIER_A_POOL_SIZE, SLABS * SLAB);
+	nlt_put_u64(&m, MTIER_A_POOL_SLAB_SIZE, SLAB);
+	nlt_put_str(&m, MTIER_A_POOL_ADDR, getenv("MTIER_RDMA_ADDR"));
+	nlt_put_u16(&m, MTIER_A_POOL_PORT, PORT);
+	return nlt_transact(s, &m, r);
+}
+
+/* pool set hostile ATTR VALUE (a u32, or a uint when @wide) */
+static int hostile_pool_set(struct nlt_sock *s, uint16_t attr, uint64_t v,
+			    bool wide, struct nlt_reply *r)
+{
+	struct nlt_msg m;
+
+	nlt_init(&m, s, MTIER_CMD_POOL_SET, 0);
+	nlt_put_str(&m, MTIER_A_POOL_NAME, "hostile");
+	if (wide)
+		nlt_put_u64(&m, attr, v);
+	else
+		nlt_put_u32(&m, attr, v);
+	return nlt_transact(s, &m, r);
+}
+
+FIXTURE_SETUP(donor)
+{
 	int err;
 
 	memset(&self->a, 0, sizeof(self->a));
@@ -341,13 +384,7 @@ FIXTURE_SETUP(donor)
 	ASSERT_EQ(0, err);
 	nlt_del(&self->s, MTIER_CMD_POOL_DEL, MTIER_A_POOL_NAME, "hostile",
 		&self->r);
-	nlt_init(&m, &self->s, MTIER_CMD_POOL_ADD, 0);
-	nlt_put_str(&m, MTIER_A_POOL_NAME, "hostile");
-	nlt_put_u64(&m, MTIER_A_POOL_SIZE, SLABS * SLAB);
-	nlt_put_u64(&m, MTIER_A_POOL_SLAB_SIZE, SLAB);
-	nlt_put_str(&m, MTIER_A_POOL_ADDR, getenv("MTIER_RDMA_ADDR"));
-	nlt_put_u16(&m, MTIER_A_POOL_PORT, PORT);
-	ASSERT_EQ(0, nlt_transact(&self->s, &m, &self->r)) TH_LOG("%s", self->r.msg);
+	ASSERT_EQ(0, hostile_pool_add(&self->s, &self->r)) TH_LOG("%s", self->r.msg);
 	self->proto0 = pool_stat(&self->s, MTIER_A_POOL_STATS_PROTO_ERRORS);
 }
 
@@ -598,6 +635,194 @@ TEST_F(donor, slabs_are_private_and_zeroed)
 			EXPECT_EQ(0, self->b.buf[4096 + 4095]);
 		}
 	}
+}
+
+/*
+ * A client learns no address of the donor: slabs are addressed from zero,
+ * every byte of the slab by its offset and nothing past its end.
+ */
+TEST_F(donor, slab_addresses_are_offsets)
+{
+	struct mtier_msg rep;
+	uint32_t rkey = 0;
+	int i;
+
+	ASSERT_EQ(0, hc_connect_ctrl(&self->a));
+	for (i = 0; i < SLABS; i++) {
+		ASSERT_EQ(0, hc_call(&self->a, MTIER_MSG_ALLOC, SLAB, &rep));
+		EXPECT_EQ(0, le64toh(rep.alloc.addr))
+			TH_LOG("slab %d at %#llx: an address of the donor's",
+			       i, (unsigned long long)le64toh(rep.alloc.addr));
+		rkey = le32toh(rep.alloc.rkey);
+		EXPECT_EQ(0, hc_rdma(&self->a, true, 0, rkey, 4096));
+		EXPECT_EQ(0, hc_rdma(&self->a, false, SLAB - 4096, rkey, 4096));
+	}
+	/* one byte past the end: refused (and the connection with it) */
+	EXPECT_NE(0, hc_rdma(&self->a, false, SLAB - 4095, rkey, 4096));
+}
+
+/*
+ * A client that posts no receives: the donor's replies can never be
+ * delivered (it asked for endless RNR retries), and the next request's
+ * registration may queue behind them.  Its session still ends by itself
+ * (the reply untaken, or its lease) and gives everything back, and a
+ * forced pool delete meanwhile never waits on it.
+ */
+TEST_F(donor, client_posting_no_receives)
+{
+	struct mtier_msg m = msg(MTIER_MSG_KEEPALIVE);
+	struct timespec t0, t1;
+	struct nlt_msg del;
+	int ms;
+
+	hc_recvs = 0;
+	ASSERT_EQ(0, hc_connect_ctrl(&self->a));
+	ASSERT_EQ(0, hc_connect_ctrl(&self->b));
+	hc_recvs = 16;
+	ASSERT_TRUE(clients_settle(&self->s, 2));
+	ASSERT_EQ(0, hc_send(&self->a, &m, sizeof(m)));
+	ASSERT_EQ(0, hc_send(&self->b, &m, sizeof(m)));
+	m = msg(MTIER_MSG_ALLOC);
+	m.tag = htole64(2);
+	m.alloc.len = htole64(SLAB);
+	ASSERT_EQ(0, hc_send(&self->a, &m, sizeof(m)));
+	ASSERT_EQ(0, hc_send(&self->b, &m, sizeof(m)));
+
+	/* B's session ends when the pool goes, promptly */
+	hc_close(&self->a);
+	ASSERT_TRUE(clients_settle(&self->s, 1));
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	nlt_init(&del, &self->s, MTIER_CMD_POOL_DEL, 0);
+	nlt_put_str(&del, MTIER_A_POOL_NAME, "hostile");
+	nlt_put(&del, MTIER_A_POOL_FORCE, NULL, 0);
+	EXPECT_EQ(0, nlt_transact(&self->s, &del, &self->r)) TH_LOG("%s", self->r.msg);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	ms = (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
+	TH_LOG("pool del force took %d ms", ms);
+	EXPECT_GT(10000, ms);
+	ASSERT_EQ(0, hostile_pool_add(&self->s, &self->r)) TH_LOG("%s", self->r.msg);
+
+	/* and one left alone ends by itself */
+	hc_recvs = 0;
+	ASSERT_EQ(0, hc_connect_ctrl(&self->a));
+	hc_recvs = 16;
+	m = msg(MTIER_MSG_KEEPALIVE);
+	ASSERT_EQ(0, hc_send(&self->a, &m, sizeof(m)));
+	m = msg(MTIER_MSG_ALLOC);
+	m.tag = htole64(2);
+	m.alloc.len = htole64(SLAB);
+	ASSERT_EQ(0, hc_send(&self->a, &m, sizeof(m)));
+	ms = clients_within(&self->s, 0, 25000);
+	TH_LOG("the session ended %d ms later", ms);
+	EXPECT_LE(0, ms);
+	EXPECT_EQ(0, pool_stat(&self->s, USED));
+}
+
+/*
+ * A client that dies silently (no disconnect ever comes) loses its session
+ * and its slabs once it has been quiet for a lease; one that keeps sending
+ * keepalives keeps its own.
+ */
+TEST_F(donor, silent_client_loses_its_lease)
+{
+	uint64_t exp0 = pool_stat(&self->s, MTIER_A_POOL_STATS_LEASE_EXPIRIES);
+	struct mtier_msg rep;
+	int i, ms;
+
+	ASSERT_EQ(0, hostile_pool_set(&self->s, MTIER_A_POOL_LEASE, 1000, false,
+				      &self->r)) TH_LOG("%s", self->r.msg);
+	ASSERT_EQ(0, hc_connect_ctrl(&self->a));
+	ASSERT_EQ(0, hc_connect_ctrl(&self->b));
+	ASSERT_EQ(0, hc_call(&self->a, MTIER_MSG_ALLOC, SLAB, &rep));
+	ASSERT_EQ(0, hc_call(&self->a, MTIER_MSG_ALLOC, SLAB, &rep));
+	EXPECT_EQ(2 * SLAB, pool_stat(&self->s, USED));
+	/* A falls silent; B's keepalives come every 200 ms for 3 s. */
+	for (i = 0; i < 15; i++) {
+		ASSERT_EQ(0, hc_call(&self->b, MTIER_MSG_KEEPALIVE, 0, &rep));
+		usleep(200000);
+	}
+	ms = clients_within(&self->s, 1, 5000);
+	EXPECT_LE(0, ms);
+	EXPECT_EQ(0, pool_stat(&self->s, USED));
+	EXPECT_EQ(exp0 + 1,
+		  pool_stat(&self->s, MTIER_A_POOL_STATS_LEASE_EXPIRIES));
+	EXPECT_EQ(0, hc_wait_closed(&self->a));
+	/* B's session lives on */
+	ASSERT_EQ(0, hc_call(&self->b, MTIER_MSG_KEEPALIVE, 0, &rep));
+	EXPECT_EQ(SLABS * SLAB, le64toh(rep.keepalive.free));
+}
+
+/* Sessions per pool and per address are limited, and refused with EUSERS. */
+TEST_F(donor, sessions_are_limited)
+{
+	uint64_t refused0 = pool_stat(&self->s, MTIER_A_POOL_STATS_REFUSED);
+	struct hc c = {};
+
+	ASSERT_EQ(0, hostile_pool_set(&self->s, MTIER_A_POOL_MAX_CLIENTS_ADDR, 2,
+				      false, &self->r)) TH_LOG("%s", self->r.msg);
+	ASSERT_EQ(0, hc_connect_ctrl(&self->a));
+	ASSERT_EQ(0, hc_connect_ctrl(&self->b));
+	EXPECT_EQ(-ECONNREFUSED, hc_connect_ctrl(&c));
+	EXPECT_EQ(EUSERS, c.rej_status);
+	hc_close(&c);
+	EXPECT_EQ(refused0 + 1, pool_stat(&self->s, MTIER_A_POOL_STATS_REFUSED));
+
+	/* the pool-wide limit, with room per address */
+	ASSERT_EQ(0, hostile_pool_set(&self->s, MTIER_A_POOL_MAX_CLIENTS_ADDR, 8,
+				      false, &self->r));
+	ASSERT_EQ(0, hostile_pool_set(&self->s, MTIER_A_POOL_MAX_CLIENTS, 2,
+				      false, &self->r));
+	EXPECT_EQ(-ECONNREFUSED, hc_connect_ctrl(&c));
+	EXPECT_EQ(EUSERS, c.rej_status);
+	hc_close(&c);
+	EXPECT_EQ(refused0 + 2, pool_stat(&self->s, MTIER_A_POOL_STATS_REFUSED));
+
+	/* one leaves: the next may come */
+	hc_close(&self->b);
+	ASSERT_TRUE(clients_settle(&self->s, 1));
+	EXPECT_EQ(0, hc_connect_ctrl(&c));
+	hc_close(&c);
+}
+
+/* A session holds at most max-client-size; past it, EDQUOT. */
+TEST_F(donor, bytes_per_client_are_limited)
+{
+	struct mtier_msg rep;
+	uint64_t slab;
+
+	ASSERT_EQ(0, hostile_pool_set(&self->s, MTIER_A_POOL_MAX_CLIENT_SIZE,
+				      2 * SLAB, true, &self->r))
+		TH_LOG("%s", self->r.msg);
+	ASSERT_EQ(0, hc_connect_ctrl(&self->a));
+	ASSERT_EQ(0, hc_connect_ctrl(&self->b));
+	ASSERT_EQ(0, hc_call(&self->a, MTIER_MSG_ALLOC, SLAB, &rep));
+	slab = le64toh(rep.alloc.slab);
+	ASSERT_EQ(0, hc_call(&self->a, MTIER_MSG_ALLOC, SLAB, &rep));
+	EXPECT_EQ(-EDQUOT, hc_call(&self->a, MTIER_MSG_ALLOC, SLAB, &rep));
+	/* another client still gets its share */
+	EXPECT_EQ(0, hc_call(&self->b, MTIER_MSG_ALLOC, SLAB, &rep));
+	/* and one given back may be taken again */
+	ASSERT_EQ(0, hc_call(&self->a, MTIER_MSG_FREE, slab, &rep));
+	EXPECT_EQ(0, hc_call(&self->a, MTIER_MSG_ALLOC, SLAB, &rep));
+}
+
+/* pool del refuses while clients are there; pool del force ends them. */
+TEST_F(donor, force_delete_ends_sessions)
+{
+	struct mtier_msg rep;
+	struct nlt_msg m;
+
+	ASSERT_EQ(0, hc_connect_ctrl(&self->a));
+	ASSERT_EQ(0, hc_call(&self->a, MTIER_MSG_ALLOC, SLAB, &rep));
+	EXPECT_EQ(-EBUSY, nlt_del(&self->s, MTIER_CMD_POOL_DEL,
+				  MTIER_A_POOL_NAME, "hostile", &self->r));
+	nlt_init(&m, &self->s, MTIER_CMD_POOL_DEL, 0);
+	nlt_put_str(&m, MTIER_A_POOL_NAME, "hostile");
+	nlt_put(&m, MTIER_A_POOL_FORCE, NULL, 0);
+	EXPECT_EQ(0, nlt_transact(&self->s, &m, &self->r)) TH_LOG("%s", self->r.msg);
+	EXPECT_EQ(0, hc_wait_closed(&self->a));
+	/* for the teardown */
+	ASSERT_EQ(0, hostile_pool_add(&self->s, &self->r)) TH_LOG("%s", self->r.msg);
 }
 
 TEST_HARNESS_MAIN

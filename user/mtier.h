@@ -186,6 +186,8 @@ struct mt_kind {
 	int (*put)(struct obj_req *r, int id, const char *kw, const char *v);
 	/* Where r->addr and r->port go, for kinds with an endpoint. */
 	int attr_addr, attr_port;
+	/* The flag "del NAME force" sets, for kinds that have it (else 0). */
+	int attr_force;
 	/* Print one get reply or notification; @event may be NULL. */
 	void (*print)(struct nl_msg *msg, const char *event);
 };

@@ -208,9 +208,15 @@ static int obj_del(const struct mt_kind *k, struct args *a)
 	const char *name;
 	int ret;
 
+	bool force = false;
+
 	name = obj_name(k, a, CMD_DEL, &ret);
 	if (!name)
 		return ret;
+	if (args_left(a) && k->attr_force && !strcmp(args_peek(a), "force")) {
+		args_next(a);
+		force = true;
+	}
 	if (args_left(a)) {
 		if (is_help(args_peek(a))) {
 			obj_usage(k, stdout, CMD_DEL);
@@ -221,6 +227,10 @@ static int obj_del(const struct mt_kind *k, struct args *a)
 	msg = obj_msg(k, k->cmd_del, name);
 	if (!msg)
 		return -1;
+	if (force && nla_put_flag(msg, k->attr_force)) {
+		nlmsg_free(msg);
+		return error("request too large");
+	}
 	return mt_request(msg, k->set, NULL, NULL);
 }
 

@@ -4,8 +4,11 @@
  *
  *   mtier pool add NAME size SIZE [ slab SIZE ] [ listen ADDR[:PORT] ]
  *                       [ port PORT ] [ transport { rdma | tcp } ]
- *   mtier pool set NAME size SIZE
- *   mtier pool del NAME
+ *                       [ lease MS ] [ max-clients N ] [ max-clients-addr N ]
+ *                       [ max-client-size SIZE ]
+ *   mtier pool set NAME [ size SIZE ] [ lease MS ] [ max-clients N ]
+ *                       [ max-clients-addr N ] [ max-client-size SIZE ]
+ *   mtier pool del NAME [ force ]
  *   mtier pool [ show [ NAME ] ]
  */
 #include <linux/mtier.h>
@@ -27,6 +30,11 @@ static const char *const pool_names[MTIER_A_POOL_MAX + 1] = {
 	[MTIER_A_POOL_FREE]	 = "free",
 	[MTIER_A_POOL_CLIENTS]	 = "clients",
 	[MTIER_A_POOL_STATS]	 = "stats",
+	[MTIER_A_POOL_LEASE]	 = "lease",
+	[MTIER_A_POOL_MAX_CLIENTS] = "max-clients",
+	[MTIER_A_POOL_MAX_CLIENTS_ADDR] = "max-clients-addr",
+	[MTIER_A_POOL_MAX_CLIENT_SIZE] = "max-client-size",
+	[MTIER_A_POOL_FORCE]	 = "force",
 };
 
 static const struct attr_set pool_set = {
@@ -40,6 +48,8 @@ static const char *const pool_stats_names[MTIER_A_POOL_STATS_MAX + 1] = {
 	[MTIER_A_POOL_STATS_CONNECTS]	  = "connects",
 	[MTIER_A_POOL_STATS_PROTO_ERRORS] = "proto-errors",
 	[MTIER_A_POOL_STATS_CTRL_MSGS]    = "ctrl-msgs",
+	[MTIER_A_POOL_STATS_LEASE_EXPIRIES] = "lease-expiries",
+	[MTIER_A_POOL_STATS_REFUSED]	  = "refused",
 };
 
 static const struct attr_set pool_stats_set = {
@@ -87,6 +97,20 @@ static void pool_print(struct nl_msg *msg, const char *event)
 	if (tb[MTIER_A_POOL_CLIENTS])
 		print_uint("clients", "clients", NULL,
 			   mt_get_u32(tb[MTIER_A_POOL_CLIENTS]));
+	if (tb[MTIER_A_POOL_LEASE])
+		print_uint("lease", "lease", "ms",
+			   mt_get_u32(tb[MTIER_A_POOL_LEASE]));
+	if (tb[MTIER_A_POOL_MAX_CLIENTS])
+		print_uint("max-clients", "max-clients", NULL,
+			   mt_get_u32(tb[MTIER_A_POOL_MAX_CLIENTS]));
+	if (tb[MTIER_A_POOL_MAX_CLIENTS_ADDR])
+		print_uint("max-clients-addr", "max-clients-addr", NULL,
+			   mt_get_u32(tb[MTIER_A_POOL_MAX_CLIENTS_ADDR]));
+	/* 0: no limit but the pool's size */
+	if (tb[MTIER_A_POOL_MAX_CLIENT_SIZE] &&
+	    mt_get_uint(tb[MTIER_A_POOL_MAX_CLIENT_SIZE]))
+		print_size("max-client-size", "max-client-size",
+			   mt_get_uint(tb[MTIER_A_POOL_MAX_CLIENT_SIZE]));
 	if (opts.stats && tb[MTIER_A_POOL_STATS]) {
 		print_nest_begin("stats", "stats");
 		print_counters(tb[MTIER_A_POOL_STATS], &pool_stats_set);
@@ -97,28 +121,39 @@ static void pool_print(struct nl_msg *msg, const char *event)
 
 /* --- Commands ------------------------------------------------------------ */
 
-enum { KW_SIZE, KW_SLAB, KW_LISTEN, KW_PORT, KW_TRANSPORT, KW_HELP };
+enum {
+	KW_SIZE, KW_SLAB, KW_LISTEN, KW_PORT, KW_TRANSPORT, KW_LEASE,
+	KW_MAX_CLIENTS, KW_MAX_CLIENTS_ADDR, KW_MAX_CLIENT_SIZE, KW_HELP
+};
 
 static const struct word pool_add_kws[] = {
 	{ "size", KW_SIZE }, { "slab", KW_SLAB }, { "slab-size", KW_SLAB },
 	{ "listen", KW_LISTEN }, { "port", KW_PORT },
-	{ "transport", KW_TRANSPORT }, { "help", KW_HELP },
+	{ "transport", KW_TRANSPORT }, { "lease", KW_LEASE },
+	{ "max-clients", KW_MAX_CLIENTS },
+	{ "max-clients-addr", KW_MAX_CLIENTS_ADDR },
+	{ "max-client-size", KW_MAX_CLIENT_SIZE }, { "help", KW_HELP },
 };
 
 static const struct word pool_set_kws[] = {
-	{ "size", KW_SIZE }, { "help", KW_HELP },
+	{ "size", KW_SIZE }, { "lease", KW_LEASE },
+	{ "max-clients", KW_MAX_CLIENTS },
+	{ "max-clients-addr", KW_MAX_CLIENTS_ADDR },
+	{ "max-client-size", KW_MAX_CLIENT_SIZE }, { "help", KW_HELP },
 };
 
 #define B(cmd) CMD_BIT(cmd)
 
 static const struct usage_line pool_usage_lines[] = {
 	{ B(CMD_ADD), "mtier pool add NAME size SIZE [ slab SIZE ] [ listen ADDR[:PORT] ]" },
-	{ B(CMD_ADD), "               [ port PORT ] [ transport { rdma | tcp } ]" },
-	{ B(CMD_SET), "mtier pool set NAME size SIZE" },
-	{ B(CMD_DEL), "mtier pool del NAME" },
+	{ B(CMD_ADD), "               [ port PORT ] [ transport { rdma | tcp } ] [ LIMITS ]" },
+	{ B(CMD_SET), "mtier pool set NAME [ size SIZE ] [ LIMITS ]" },
+	{ B(CMD_DEL), "mtier pool del NAME [ force ]" },
 	{ B(CMD_SHOW), "mtier pool [ show [ NAME ] ]" },
 	{ B(CMD_ADD) | B(CMD_SET), "SIZE := NUMBER[K|M|G|T]  (powers of 1024)" },
 	{ B(CMD_ADD), "ADDR := { IPv4 | [IPv6] | IPv6 }  (default 0.0.0.0, port 7471)" },
+	{ B(CMD_ADD) | B(CMD_SET), "LIMITS := [ lease MS ] [ max-clients N ] [ max-clients-addr N ]" },
+	{ B(CMD_ADD) | B(CMD_SET), "          [ max-client-size SIZE ]  (defaults 15000 ms, 64, 4, none)" },
 };
 
 static int pool_put(struct obj_req *r, int id, const char *kw, const char *v)
@@ -135,6 +170,16 @@ static int pool_put(struct obj_req *r, int id, const char *kw, const char *v)
 		return obj_put_port(r, v);
 	case KW_TRANSPORT:
 		return obj_put_transport(r, MTIER_A_POOL_TRANSPORT, v);
+	case KW_LEASE:
+		return obj_put_u32(r, MTIER_A_POOL_LEASE, "lease", v);
+	case KW_MAX_CLIENTS:
+		return obj_put_u32(r, MTIER_A_POOL_MAX_CLIENTS, "max-clients", v);
+	case KW_MAX_CLIENTS_ADDR:
+		return obj_put_u32(r, MTIER_A_POOL_MAX_CLIENTS_ADDR,
+				   "max-clients-addr", v);
+	case KW_MAX_CLIENT_SIZE:
+		return obj_put_size(r, MTIER_A_POOL_MAX_CLIENT_SIZE,
+				    "max-client-size", v);
 	}
 	return 0;
 }
@@ -149,5 +194,6 @@ const struct mt_kind pool_kind = {
 	.set_kws = pool_set_kws, .n_set_kws = N(pool_set_kws),
 	.kw_help = KW_HELP, .put = pool_put,
 	.attr_addr = MTIER_A_POOL_ADDR, .attr_port = MTIER_A_POOL_PORT,
+	.attr_force = MTIER_A_POOL_FORCE,
 	.print = pool_print,
 };
