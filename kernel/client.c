@@ -64,6 +64,7 @@ struct mtier_conn {
 	struct ib_pd *pd;
 	u32 max_sge;
 	u64 session;
+	u8 token[MTIER_TOKEN_LEN];	/* the session's, for data queues */
 	u64 slab_size;
 	atomic_t failed;
 	bool dead;			/* no new calls (call_lock) */
@@ -348,6 +349,7 @@ static int mtier_queue_route_resolved(struct mtier_queue *q)
 		.qid = cpu_to_le16(max(q->qid, 0)),
 		.nr_data = cpu_to_le16(conn->nr_data),
 	};
+
 	struct rdma_conn_param param = {
 		.private_data = &req,
 		.private_data_len = sizeof(req),
@@ -359,6 +361,8 @@ static int mtier_queue_route_resolved(struct mtier_queue *q)
 		.rnr_retry_count = 7,
 	};
 
+	if (q->qid >= 0)
+		memcpy(req.token, conn->token, sizeof(req.token));
 	return rdma_connect_locked(q->cm_id, &param);
 }
 
@@ -380,6 +384,7 @@ static int mtier_queue_established(struct mtier_queue *q,
 	if (slab < MTIER_SLAB_MIN || slab > MTIER_SLAB_MAX || !is_power_of_2(slab))
 		return -EPROTO;
 	conn->session = le64_to_cpu(rep->session);
+	memcpy(conn->token, rep->token, sizeof(conn->token));
 	conn->slab_size = slab;
 	WRITE_ONCE(conn->peer->slab_size, slab);
 	WRITE_ONCE(conn->peer->donor_free, le64_to_cpu(rep->free));

@@ -38,6 +38,7 @@
  *    for it to reach zero (under mtier_lock, so it must not wait for
  *    anything that takes mtier_lock, such as flushing mtier_wq).
  */
+#include <crypto/utils.h>
 #include <linux/random.h>
 #include <linux/scatterlist.h>
 #include <linux/slab.h>
@@ -59,6 +60,14 @@
  * then the session ends.
  */
 #define MTIER_DONOR_WR_MS	5000
+/*
+ * Failed joins (a data connection naming no session of this pool, or with
+ * the wrong token, or from another host) a pool takes in a window; past
+ * that, it refuses every join (EAGAIN) until the window is over.  A good
+ * client's data connection retries (its peer reconnects every 2 s).
+ */
+#define MTIER_JOIN_FAILS_MAX		16
+#define MTIER_JOIN_WINDOW_MS		10000
 /* A reply the client has not taken after this long ends its session too. */
 #define MTIER_DONOR_REPLY_MS	MTIER_DONOR_WR_MS
 
@@ -108,6 +117,7 @@ struct mtier_session {
 	struct kref ref;
 	u32 index;			/* in mtier_sessions */
 	u64 cookie;
+	u8 token[MTIER_TOKEN_LEN];	/* random; data connections show it */
 
 	struct ib_device *dev;
 	struct ib_pd *pd;
@@ -784,6 +794,7 @@ static int mtier_session_accept(struct mtier_session *sess,
 		.rnr_retry_count = 7,
 	};
 
+	memcpy(rep.token, sess->token, sizeof(rep.token));
 	return rdma_accept(id, &param);
 }
 
@@ -834,6 +845,7 @@ static struct mtier_session *mtier_session_create(struct mtier_pool *pool,
 	if (err)
 		goto err_free;
 	sess->cookie = ((u64)get_random_u32() << 32) | sess->index;
+	get_random_bytes(sess->token, sizeof(sess->token));
 
 	sess->pd = ib_alloc_pd(dev, 0);
 	if (IS_ERR(sess->pd)) {
@@ -1001,20 +1013,37 @@ static int mtier_donor_connect_data(struct mtier_pool *pool,
 				    const struct mtier_cm_req *req,
 				    const struct rdma_conn_param *param)
 {
+	const struct sockaddr *from = (struct sockaddr *)&id->route.addr.dst_addr;
 	u64 cookie = le64_to_cpu(req->session);
 	struct mtier_session *sess;
 	u16 qid = le16_to_cpu(req->qid);
+	unsigned long now = jiffies;
 	int err = 0;
+
+	/* Serialised by the listener (see the top): no lock for the window. */
+	if (time_after(now, pool->join_window +
+			    msecs_to_jiffies(MTIER_JOIN_WINDOW_MS))) {
+		pool->join_window = now;
+		pool->join_window_fails = 0;
+	}
+	if (pool->join_window_fails >= MTIER_JOIN_FAILS_MAX)
+		return -EAGAIN;
 
 	xa_lock(&mtier_sessions);
 	sess = xa_load(&mtier_sessions, lower_32_bits(cookie));
-	if (sess && (sess->cookie != cookie || sess->pool != pool))
+	/* Anything wrong looks the same from outside: no such session. */
+	if (sess && (sess->cookie != cookie || sess->pool != pool ||
+		     crypto_memneq(sess->token, req->token, sizeof(sess->token)) ||
+		     !mtier_same_host(&sess->addr, from)))
 		sess = NULL;
 	if (sess)
 		kref_get(&sess->ref);	/* the data cm_id's, if all goes well */
 	xa_unlock(&mtier_sessions);
-	if (!sess)
+	if (!sess) {
+		pool->join_window_fails++;
+		atomic64_inc(&pool->join_fails);
 		return -ENOENT;
+	}
 
 	mutex_lock(&sess->lock);
 	if (sess->dead || id->device != sess->dev)

@@ -148,6 +148,9 @@ struct mtier_endpoint {
  * @ctrl_msgs: control messages served; I/O makes none [rt]
  * @lease_expiries: sessions ended for silence [rt]
  * @refused: connections refused by the limits [rt]
+ * @join_fails: data connections that named no session of theirs [rt]
+ * @join_window, @join_window_fails: failed joins in the current window
+ *	(donor.c: only its listener's connect handler uses them)
  * @lease_ms: a session silent for this long ends [cfg, read locklessly]
  * @max_clients: sessions at once [cfg, read locklessly]
  * @max_clients_addr: sessions at once from one address [cfg, read locklessly]
@@ -173,6 +176,9 @@ struct mtier_pool {
 	atomic64_t ctrl_msgs;
 	atomic64_t lease_expiries;
 	atomic64_t refused;
+	atomic64_t join_fails;
+	unsigned long join_window;
+	u32 join_window_fails;
 	u32 lease_ms;
 	u32 max_clients;
 	u32 max_clients_addr;

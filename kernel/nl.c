@@ -293,6 +293,7 @@ static int mtier_nl_fill_pool(struct sk_buff *skb, struct mtier_obj *obj)
 		MTIER_A_POOL_STATS_ALLOC_FAILS, MTIER_A_POOL_STATS_CONNECTS,
 		MTIER_A_POOL_STATS_PROTO_ERRORS, MTIER_A_POOL_STATS_CTRL_MSGS,
 		MTIER_A_POOL_STATS_LEASE_EXPIRIES, MTIER_A_POOL_STATS_REFUSED,
+		MTIER_A_POOL_STATS_JOIN_FAILS,
 	};
 	struct mtier_pool *pool = to_pool(obj);
 	u64 used = atomic64_read(&pool->used);
@@ -306,6 +307,7 @@ static int mtier_nl_fill_pool(struct sk_buff *skb, struct mtier_obj *obj)
 		atomic64_read(&pool->ctrl_msgs),
 		atomic64_read(&pool->lease_expiries),
 		atomic64_read(&pool->refused),
+		atomic64_read(&pool->join_fails),
 	};
 
 	BUILD_BUG_ON(ARRAY_SIZE(stats) != ARRAY_SIZE(stat_attrs));

@@ -24,7 +24,10 @@
 #include <linux/types.h>
 
 #define MTIER_PROTO_MAGIC	0x5249544dU	/* "MTIR" on the wire */
-#define MTIER_PROTO_VERSION	1
+#define MTIER_PROTO_VERSION	2
+
+/* The secret a data connection shows to join its session. */
+#define MTIER_TOKEN_LEN		16
 
 /* Control messages a side may have outstanding (and receives it posts). */
 #define MTIER_CTRL_DEPTH	16
@@ -47,9 +50,10 @@ struct mtier_cm_req {
 	__le16 qid;		/* data: index of the queue, from 0 */
 	__le16 nr_data;		/* control: data queues that will follow */
 	__le32 reserved;
+	__u8 token[MTIER_TOKEN_LEN]; /* data: the token the accept gave */
 };
 
-static_assert(sizeof(struct mtier_cm_req) == 24);
+static_assert(sizeof(struct mtier_cm_req) == 40);
 
 /* Private data of the accept, donor to client. */
 struct mtier_cm_rep {
@@ -60,9 +64,10 @@ struct mtier_cm_rep {
 	__le64 slab_size;	/* every slab of this pool has this size */
 	__le64 capacity;	/* the pool's size */
 	__le64 free;		/* what it can still hand out */
+	__u8 token[MTIER_TOKEN_LEN]; /* random: what data connections show */
 };
 
-static_assert(sizeof(struct mtier_cm_rep) == 40);
+static_assert(sizeof(struct mtier_cm_rep) == 56);
 
 /* Private data of a reject, donor to client. */
 struct mtier_cm_rej {

@@ -159,12 +159,12 @@ check "long options -json -pretty" json_ok 'len(d) == 5'
 cli -s pool show p0
 check "pool -s: stats line with every counter" \
 	out_is "$P0
-    stats: slab-allocs 0 slab-frees 0 alloc-fails 0 connects 0 proto-errors 0 ctrl-msgs 0 lease-expiries 0 refused 0"
+    stats: slab-allocs 0 slab-frees 0 alloc-fails 0 connects 0 proto-errors 0 ctrl-msgs 0 lease-expiries 0 refused 0 join-fails 0"
 cli -js pool show p0
 check "pool -j -s: stats object" json_ok '
 d[0]["stats"] == {"slab-allocs": 0, "slab-frees": 0, "alloc-fails": 0,
 		  "connects": 0, "proto-errors": 0, "ctrl-msgs": 0,
-		  "lease-expiries": 0, "refused": 0}'
+		  "lease-expiries": 0, "refused": 0, "join-fails": 0}'
 
 cli pool set p0 size 768M
 check "pool set size" out_is ""

@@ -752,6 +752,57 @@ TEST_F(donor, silent_client_loses_its_lease)
 	EXPECT_EQ(SLABS * SLAB, le64toh(rep.keepalive.free));
 }
 
+#define JOIN_FAILS	(MTIER_A_POOL_STATS_JOIN_FAILS)
+
+/*
+ * A data connection joins a session with the session's random token;
+ * guessing is counted, and a flood of bad guesses shuts joins for a while.
+ */
+TEST_F(donor, data_join_needs_the_token)
+{
+	uint64_t fails0 = pool_stat(&self->s, JOIN_FAILS);
+	struct mtier_cm_req req = good_req();
+	struct hc c = {};
+	int i, ok = 0, again = 0;
+
+	ASSERT_EQ(0, hc_connect_ctrl(&self->a));
+	req.qtype = htole16(MTIER_QTYPE_DATA);
+	req.session = self->a.rep.session;
+	memcpy(req.token, self->a.rep.token, sizeof(req.token));
+	req.token[5] ^= 0x40;
+	EXPECT_EQ(-ECONNREFUSED, hc_connect(&c, &req, sizeof(req)));
+	EXPECT_EQ(ENOENT, c.rej_status);
+	hc_close(&c);
+	EXPECT_EQ(fails0 + 1, pool_stat(&self->s, JOIN_FAILS));
+	/* no token at all */
+	memset(req.token, 0, sizeof(req.token));
+	EXPECT_EQ(-ECONNREFUSED, hc_connect(&c, &req, sizeof(req)));
+	EXPECT_EQ(ENOENT, c.rej_status);
+	hc_close(&c);
+
+	/* 16 failures in 10 s: from then on every join is refused, EAGAIN */
+	for (i = 0; i < 16; i++) {
+		req.token[0] = i + 1;
+		if (hc_connect(&c, &req, sizeof(req)) == 0)
+			ok++;
+		if (c.rej_status == EAGAIN)
+			again++;
+		hc_close(&c);
+	}
+	EXPECT_EQ(0, ok);
+	EXPECT_LT(0, again);
+	memcpy(req.token, self->a.rep.token, sizeof(req.token));
+	EXPECT_EQ(-ECONNREFUSED, hc_connect(&c, &req, sizeof(req)));
+	EXPECT_EQ(EAGAIN, c.rej_status);
+	hc_close(&c);
+	EXPECT_EQ(fails0 + 16, pool_stat(&self->s, JOIN_FAILS));
+
+	/* once the window is over, the right token joins */
+	sleep(11);
+	EXPECT_EQ(0, hc_connect(&c, &req, sizeof(req)));
+	hc_close(&c);
+}
+
 /* Sessions per pool and per address are limited, and refused with EUSERS. */
 TEST_F(donor, sessions_are_limited)
 {

@@ -50,6 +50,7 @@ static const char *const pool_stats_names[MTIER_A_POOL_STATS_MAX + 1] = {
 	[MTIER_A_POOL_STATS_CTRL_MSGS]    = "ctrl-msgs",
 	[MTIER_A_POOL_STATS_LEASE_EXPIRIES] = "lease-expiries",
 	[MTIER_A_POOL_STATS_REFUSED]	  = "refused",
+	[MTIER_A_POOL_STATS_JOIN_FAILS]	  = "join-fails",
 };
 
 static const struct attr_set pool_stats_set = {
