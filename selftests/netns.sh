@@ -18,9 +18,12 @@ mtier_flush
 A=mtier-nsa
 B=mtier-nsb
 C=mtier-nsc
+D=mtier-nsd
+holder=
 cleanup() {
 	local ns
-	for ns in $A $B $C; do
+	[ -n "$holder" ] && kill "$holder" 2>/dev/null
+	for ns in $A $B $C $D; do
 		ip netns del $ns 2>/dev/null
 	done
 }
@@ -148,24 +151,45 @@ fi
 
 # A namespace that goes away takes its objects with it.  A peer that
 # cannot connect holds no rdma_cm id (which would keep the namespace
-# alive), so the namespace really ends; its tier's block device is the
-# host-wide trace of it.
+# alive), so the namespace really ends; its tiers' block devices are the
+# host-wide trace of it.  One of them is open: it goes all the same.
 ip netns add $C
-check "peer and tier in $C" \
+check "peer and two tiers in $C" \
 	sh -c "ip netns exec $C '$MTIER' peer add d0 addr 10.8.0.1 &&
-	       ip netns exec $C '$MTIER' tier add t0 size 1G peer d0"
+	       ip netns exec $C '$MTIER' tier add t0 size 1G peer d0 &&
+	       ip netns exec $C '$MTIER' tier add t1 size 1G peer d0"
 devc=$(ip netns exec $C "$MTIER" -j tier show t0 | jq -r '.[0].dev')
-check "tier t0 of $C has a block device" test -e "/sys/block/$devc"
+devo=$(ip netns exec $C "$MTIER" -j tier show t1 | jq -r '.[0].dev')
+check "the tiers of $C have block devices" \
+	test -e "/sys/block/$devc" -a -e "/sys/block/$devo"
+sleep 600 <"/dev/$devo" &
+holder=$!
+check "$C cannot delete its open tier (EBUSY)" \
+	wait_for 10 sh -c "ip netns exec $C '$MTIER' tier del t1 2>&1 | grep -q busy"
 ip netns del $C
-check "deleting $C deleted its tier (its block device is gone)" \
-	wait_for 30 sh -c "[ ! -e /sys/block/$devc ]"
+check "deleting $C deleted its tiers (their block devices are gone)" \
+	wait_for 30 sh -c "[ ! -e /sys/block/$devc ] && [ ! -e /sys/block/$devo ]"
+check "the open one cannot be opened again" \
+	sh -c "! dd if=/proc/$holder/fd/0 of=/dev/null bs=4k count=1"
+kill $holder
+wait $holder 2>/dev/null
+holder=
+check "with it closed, nothing holds the module" \
+	wait_for 10 sh -c "[ \"\$(cat /sys/module/mtier/refcnt)\" = 0 ]"
 check "the other namespaces kept theirs" \
 	sh -c "[ \"\$(ip netns exec $A '$MTIER' -j tier | jq length)\" = 1 ] &&
 	       [ \"\$(ip netns exec $B '$MTIER' -j peer | jq length)\" = 1 ]"
 
+# A listening pool's rdma_cm id holds a reference on its namespace, which
+# therefore outlives "ip netns del" with the pool in it, until the unload.
+ip netns add $D
+check "a pool in $D" ip netns exec $D "$MTIER" pool add p0 size 32M
+ip netns del $D
+
 # Unloading with objects in several namespaces.
 "$MTIER" pool add p0 size 32M listen 0.0.0.0:7480 >/dev/null
-check "module unloads with objects in three namespaces" rmmod mtier
+check "module unloads with objects in four namespaces (one deleted)" \
+	rmmod mtier
 _loaded_here=0
 check "nothing of mtier left" test ! -d /sys/module/mtier
 check "namespaces with objects can be deleted after the unload" \
