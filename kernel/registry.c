@@ -64,6 +64,11 @@ struct mtier_obj *mtier_obj_find(enum mtier_obj_type type,
 	struct mtier_obj *obj;
 	unsigned long id;
 
+	/*
+	 * Comparing pointers is enough: a namespace's objects are deleted
+	 * before its struct net is freed, so a new namespace at the same
+	 * address never finds an object of the old one.
+	 */
 	lockdep_assert_held(&mtier_lock);
 	xa_for_each(&mtier_objs[type], id, obj)
 		if (net_eq(obj->net, net) && !strcmp(obj->name, name))
