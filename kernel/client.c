@@ -472,8 +472,7 @@ static int mtier_queue_connect(struct mtier_conn *conn, struct mtier_queue *q)
 	int err;
 
 	init_completion(&q->cm_done);
-	id = rdma_create_id(peer->ep.net, mtier_client_cm_handler, q,
-			    RDMA_PS_TCP, IB_QPT_RC);
+	id = mtier_rdma_create_id(peer->ep.net, mtier_client_cm_handler, q);
 	if (IS_ERR(id))
 		return PTR_ERR(id);
 	q->cm_id = id;

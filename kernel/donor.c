@@ -1176,8 +1176,7 @@ int mtier_donor_listen(struct mtier_pool *pool, struct netlink_ext_ack *extack)
 		return -ENOMEM;
 	l->kind = MTIER_CTX_LISTENER;
 	l->pool = pool;
-	id = rdma_create_id(pool->ep.net, mtier_donor_cm_handler, l,
-			    RDMA_PS_TCP, IB_QPT_RC);
+	id = mtier_rdma_create_id(pool->ep.net, mtier_donor_cm_handler, l);
 	if (IS_ERR(id)) {
 		kfree(l);
 		return PTR_ERR(id);

@@ -3,11 +3,13 @@
  * mtier: a memory tier made of DRAM donated by other nodes.
  *
  * Module entry points.  Loading sets up the work queue, the block major,
- * the RDMA client and last the netlink family, after which everything is
- * driven from userspace (the mtier tool).  Unloading stops the control
- * plane first, so that no request can race with the teardown, then deletes
- * every object that is left (tiers, peers, pools: each waits for its I/O,
- * connections and sessions to end), and undoes the rest in reverse.
+ * the RDMA client, the pernet operations that delete a namespace's objects
+ * with it, and last the netlink family, after which everything is driven
+ * from userspace (the mtier tool).  Unloading stops the control plane
+ * first, so that no request can race with the teardown, then deletes every
+ * object that is left, namespace by namespace (tiers, peers, pools: each
+ * waits for its I/O, connections and sessions to end), and undoes the rest
+ * in reverse.
  */
 #include <linux/blkdev.h>
 #include <linux/module.h>
@@ -31,15 +33,20 @@ static int __init mtier_init(void)
 	err = mtier_rdma_init();
 	if (err)
 		goto err_blkdev;
+	err = mtier_registry_init();
+	if (err)
+		goto err_rdma;
 	err = mtier_nl_init();
 	if (err) {
 		pr_err("mtier: cannot register the netlink family: %d\n", err);
-		goto err_rdma;
+		goto err_registry;
 	}
 	pr_info("mtier: loaded (netlink family %s, version %d)\n",
 		MTIER_FAMILY_NAME, MTIER_FAMILY_VERSION);
 	return 0;
 
+err_registry:
+	mtier_registry_teardown();
 err_rdma:
 	mtier_rdma_exit();
 err_blkdev:

@@ -30,6 +30,27 @@
  * sleep) and drops the registry's reference; the memory goes when the last
  * reference does (ops->release).  Code that uses an object outside
  * mtier_lock must hold its own reference (mtier_obj_get()).
+ *
+ * Network namespaces
+ * ------------------
+ * Every object belongs to the network namespace of the request that
+ * created it (obj.net), as a network device does: names are unique within
+ * a kind and a namespace, and netlink only shows an object to, lets it be
+ * changed by, and announces it to, its own namespace.  A tier uses peers
+ * of its own namespace only.
+ *
+ * An object holds no counted reference on its namespace: one would keep
+ * the namespace alive for as long as the object, which lives in it, so
+ * neither would ever go.  Instead the namespace's pernet exit (registry.c)
+ * deletes its objects (tiers, peers, pools), whatever they are doing, and
+ * obj.net is valid for as long as the object is linked and until its
+ * ops->stop() has returned, which is all the code that uses it needs:
+ * ops->release() must not touch it.  The rdma_cm ids of a pool's listener
+ * and of a peer's connection do hold a reference each (rdma_cm takes it):
+ * a namespace with a listening pool or a connected peer lives on until
+ * they are deleted or the module unloaded.  A work item that creates an
+ * rdma_cm id goes through mtier_rdma_create_id(), which refuses a
+ * namespace already on its way out instead of reviving it.
  */
 #ifndef _MTIER_H
 #define _MTIER_H
@@ -112,19 +133,24 @@ struct mtier_obj_ops {
  * @ops: the kind's operations
  * @id: index in the registry's xarray of that kind [cfg]
  * @linked: the object is in the registry [cfg]
- * @name: unique within the kind [cfg]
+ * @net: the network namespace it belongs to; set at creation, never
+ *	changed, not a counted reference (see "Network namespaces" above)
+ * @name: unique within the kind and @net [cfg]
  */
 struct mtier_obj {
 	struct kref ref;
 	const struct mtier_obj_ops *ops;
 	u32 id;
 	bool linked;
+	struct net *net;
 	char name[MTIER_NAME_LEN + 1];
 };
 
 /**
  * struct mtier_endpoint - where a pool listens or a peer connects
- * @net: network namespace the address belongs to (a reference is held)
+ * @net: network namespace the address belongs to: the owner's obj.net,
+ *	with the same rule (no counted reference; valid until the owner's
+ *	ops->stop() has returned)
  * @addr: the address and port
  * @transport: enum mtier_transport
  */
@@ -318,13 +344,16 @@ struct mtier_tier {
 
 /* registry.c */
 void mtier_obj_init(struct mtier_obj *obj, const struct mtier_obj_ops *ops,
-		    const char *name);
-struct mtier_obj *mtier_obj_find(enum mtier_obj_type type, const char *name);
+		    const char *name, struct net *net);
+struct mtier_obj *mtier_obj_find(enum mtier_obj_type type,
+				 const struct net *net, const char *name);
 int mtier_obj_link(struct mtier_obj *obj);
 void mtier_obj_del(struct mtier_obj *obj);
 void mtier_obj_get(struct mtier_obj *obj);
 void mtier_obj_put(struct mtier_obj *obj);
-struct mtier_obj *mtier_obj_next(enum mtier_obj_type type, unsigned long *id);
+struct mtier_obj *mtier_obj_next(enum mtier_obj_type type,
+				 const struct net *net, unsigned long *id);
+int mtier_registry_init(void);
 void mtier_registry_teardown(void);
 
 /* nl.c */
@@ -336,7 +365,7 @@ void mtier_nl_notify(struct mtier_obj *obj, enum mtier_event ev);
 extern const struct mtier_obj_ops mtier_pool_ops;
 u64 mtier_pool_donatable(void);
 u64 mtier_pool_donated(void);
-struct mtier_pool *mtier_pool_create(const char *name);
+struct mtier_pool *mtier_pool_create(const char *name, struct net *net);
 u64 mtier_pool_free(struct mtier_pool *pool);
 int mtier_pool_start(struct mtier_pool *pool, struct netlink_ext_ack *extack);
 void mtier_pool_resize(struct mtier_pool *pool, u64 size);
@@ -347,7 +376,7 @@ static inline struct mtier_pool *to_pool(struct mtier_obj *obj)
 
 /* peer.c */
 extern const struct mtier_obj_ops mtier_peer_ops;
-struct mtier_peer *mtier_peer_create(const char *name);
+struct mtier_peer *mtier_peer_create(const char *name, struct net *net);
 int mtier_peer_start(struct mtier_peer *peer, struct netlink_ext_ack *extack);
 static inline struct mtier_peer *to_peer(struct mtier_obj *obj)
 {
@@ -374,12 +403,19 @@ bool mtier_blkdev_busy(struct mtier_tier *tier);
 void mtier_blkdev_destroy(struct mtier_tier *tier);
 
 /* rdma.c */
+struct rdma_cm_event;
+struct rdma_cm_id;
 int mtier_rdma_init(void);
 void mtier_rdma_exit(void);
+struct rdma_cm_id *
+mtier_rdma_create_id(struct net *net,
+		     int (*handler)(struct rdma_cm_id *id,
+				    struct rdma_cm_event *ev),
+		     void *context);
 
 /* tier.c */
 extern const struct mtier_obj_ops mtier_tier_ops;
-struct mtier_tier *mtier_tier_create(const char *name);
+struct mtier_tier *mtier_tier_create(const char *name, struct net *net);
 void mtier_tier_add_peer(struct mtier_tier *tier, struct mtier_peer *peer);
 void mtier_tier_announce_peers(struct mtier_tier *tier);
 int mtier_tier_start(struct mtier_tier *tier, struct netlink_ext_ack *extack);

@@ -9,9 +9,13 @@
  * extack with the offending attribute, and turn objects into messages.
  *
  * All handlers run under mtier_lock (the family has parallel_ops, so the
- * lock is ours to take).  Notifications may also be sent by the data path
- * without mtier_lock; mtier_nl_sem keeps them from racing with the
- * family's unregistration.
+ * lock is ours to take).  The family is netnsok: a request is about the
+ * objects of the requester's namespace only (genl_info_net(), sock_net()
+ * for dumps), changes need CAP_NET_ADMIN over that namespace (the ops are
+ * uns-admin-perm), and notifications go to the object's namespace only.
+ *
+ * Notifications may also be sent by the data path without mtier_lock;
+ * mtier_nl_sem keeps them from racing with the family's unregistration.
  */
 #include <linux/ctype.h>
 #include <linux/inet.h>
@@ -100,7 +104,7 @@ static const char *mtier_nl_new_name(struct genl_info *info,
 {
 	const char *name = mtier_nl_name(info, type);
 
-	if (!IS_ERR(name) && mtier_obj_find(type, name)) {
+	if (!IS_ERR(name) && mtier_obj_find(type, genl_info_net(info), name)) {
 		NL_SET_ERR_MSG_ATTR_FMT(info->extack,
 					info->attrs[mtier_nl_kinds[type].attr_name],
 					"%s '%s' already exists", ops->kind, name);
@@ -119,7 +123,7 @@ static struct mtier_obj *mtier_nl_lookup(struct genl_info *info,
 
 	if (IS_ERR(name))
 		return ERR_CAST(name);
-	obj = mtier_obj_find(type, name);
+	obj = mtier_obj_find(type, genl_info_net(info), name);
 	if (!obj) {
 		NL_SET_ERR_MSG_ATTR_FMT(info->extack,
 					info->attrs[mtier_nl_kinds[type].attr_name],
@@ -183,8 +187,8 @@ static int mtier_nl_parse_ep(struct genl_info *info,
 				    "transport tcp is not implemented yet");
 		return -EOPNOTSUPP;
 	}
-	/* Dropped by the owner's release, whatever happens next. */
-	ep->net = get_net(genl_info_net(info));
+	/* The owner's namespace, and like it not counted (mtier.h). */
+	ep->net = genl_info_net(info);
 	return 0;
 }
 
@@ -489,7 +493,8 @@ void mtier_nl_notify(struct mtier_obj *obj, enum mtier_event ev)
 		nlmsg_free(msg);
 		goto out;
 	}
-	genlmsg_multicast_allns(&mtier_nl_family, msg, 0, MTIER_NLGRP_MONITOR);
+	genlmsg_multicast_netns(&mtier_nl_family, obj->net, msg, 0,
+				MTIER_NLGRP_MONITOR, GFP_KERNEL);
 out:
 	up_read(&mtier_nl_sem);
 }
@@ -533,13 +538,14 @@ static int mtier_nl_dump(struct sk_buff *skb, struct netlink_callback *cb,
 			 enum mtier_obj_type type)
 {
 	struct mtier_nl_dump_ctx *ctx = (struct mtier_nl_dump_ctx *)cb->ctx;
+	struct net *net = sock_net(cb->skb->sk);
 	struct mtier_obj *obj;
 	int err = 0;
 
 	BUILD_BUG_ON(sizeof(*ctx) > sizeof(cb->ctx));
 	mutex_lock(&mtier_lock);
-	for (obj = mtier_obj_next(type, &ctx->next_id); obj;
-	     ctx->next_id++, obj = mtier_obj_next(type, &ctx->next_id)) {
+	for (obj = mtier_obj_next(type, net, &ctx->next_id); obj;
+	     ctx->next_id++, obj = mtier_obj_next(type, net, &ctx->next_id)) {
 		err = mtier_nl_fill_msg(skb, obj, NETLINK_CB(cb->skb).portid,
 					cb->nlh->nlmsg_seq, NLM_F_MULTI,
 					mtier_nl_kinds[type].cmd_get);
@@ -731,7 +737,7 @@ static int mtier_nl_parse_pool(struct genl_info *info, struct mtier_pool *pool)
 	err = mtier_nl_parse_ep(info, &mtier_pool_ep_attrs, "0.0.0.0", &pool->ep);
 	if (err)
 		return err;
-	while ((obj = mtier_obj_next(MTIER_OBJ_POOL, &id))) {
+	while ((obj = mtier_obj_next(MTIER_OBJ_POOL, pool->obj.net, &id))) {
 		if (mtier_nl_ep_overlap(&to_pool(obj)->ep, &pool->ep)) {
 			/* Blame what was given; both may be defaults. */
 			NL_SET_ERR_MSG_ATTR_FMT(info->extack,
@@ -761,7 +767,7 @@ int mtier_nl_pool_add_doit(struct sk_buff *skb, struct genl_info *info)
 		err = PTR_ERR(name);
 		goto out;
 	}
-	pool = mtier_pool_create(name);
+	pool = mtier_pool_create(name, genl_info_net(info));
 	if (!pool) {
 		err = -ENOMEM;
 		goto out;
@@ -858,7 +864,7 @@ int mtier_nl_peer_add_doit(struct sk_buff *skb, struct genl_info *info)
 		err = PTR_ERR(name);
 		goto out;
 	}
-	peer = mtier_peer_create(name);
+	peer = mtier_peer_create(name, genl_info_net(info));
 	if (!peer) {
 		err = -ENOMEM;
 		goto out;
@@ -866,7 +872,7 @@ int mtier_nl_peer_add_doit(struct sk_buff *skb, struct genl_info *info)
 	err = mtier_nl_parse_ep(info, &mtier_peer_ep_attrs, NULL, &peer->ep);
 	if (err)
 		goto err_put;
-	while ((obj = mtier_obj_next(MTIER_OBJ_PEER, &id))) {
+	while ((obj = mtier_obj_next(MTIER_OBJ_PEER, peer->obj.net, &id))) {
 		other = to_peer(obj);
 		if (mtier_nl_ep_equal(&other->ep, &peer->ep)) {
 			NL_SET_ERR_MSG_ATTR_FMT(info->extack,
@@ -988,7 +994,7 @@ static int mtier_nl_parse_tier_peers(struct genl_info *info,
 					    "too many peers (at most 16)");
 			return -E2BIG;
 		}
-		obj = mtier_obj_find(MTIER_OBJ_PEER, name);
+		obj = mtier_obj_find(MTIER_OBJ_PEER, tier->obj.net, name);
 		if (!obj) {
 			NL_SET_ERR_MSG_ATTR_FMT(info->extack, nla,
 						"peer '%s' does not exist", name);
@@ -1064,7 +1070,7 @@ int mtier_nl_tier_add_doit(struct sk_buff *skb, struct genl_info *info)
 		err = PTR_ERR(name);
 		goto out;
 	}
-	tier = mtier_tier_create(name);
+	tier = mtier_tier_create(name, genl_info_net(info));
 	if (!tier) {
 		err = -ENOMEM;
 		goto out;

@@ -22,11 +22,8 @@ static void mtier_peer_stop(struct mtier_obj *obj)
 
 static void mtier_peer_release(struct mtier_obj *obj)
 {
-	struct mtier_peer *peer = to_peer(obj);
-
-	if (peer->ep.net)
-		put_net(peer->ep.net);
-	kfree(peer);
+	/* No reference on peer->ep.net to drop: see mtier.h. */
+	kfree(to_peer(obj));
 }
 
 const struct mtier_obj_ops mtier_peer_ops = {
@@ -37,14 +34,14 @@ const struct mtier_obj_ops mtier_peer_ops = {
 	.release	= mtier_peer_release,
 };
 
-struct mtier_peer *mtier_peer_create(const char *name)
+struct mtier_peer *mtier_peer_create(const char *name, struct net *net)
 {
 	struct mtier_peer *peer;
 
 	peer = kzalloc(sizeof(*peer), GFP_KERNEL);
 	if (!peer)
 		return NULL;
-	mtier_obj_init(&peer->obj, &mtier_peer_ops, name);
+	mtier_obj_init(&peer->obj, &mtier_peer_ops, name, net);
 	peer->keepalive_ms = MTIER_KEEPALIVE_DEFAULT;
 	peer->timeout_ms = MTIER_TIMEOUT_DEFAULT;
 	peer->state = MTIER_PEER_STATE_DOWN;

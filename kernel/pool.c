@@ -89,11 +89,8 @@ u64 mtier_pool_free(struct mtier_pool *pool)
 
 static void mtier_pool_release(struct mtier_obj *obj)
 {
-	struct mtier_pool *pool = to_pool(obj);
-
-	if (pool->ep.net)
-		put_net(pool->ep.net);
-	kfree(pool);
+	/* No reference on pool->ep.net to drop: see mtier.h. */
+	kfree(to_pool(obj));
 }
 
 const struct mtier_obj_ops mtier_pool_ops = {
@@ -104,14 +101,14 @@ const struct mtier_obj_ops mtier_pool_ops = {
 	.release	= mtier_pool_release,
 };
 
-struct mtier_pool *mtier_pool_create(const char *name)
+struct mtier_pool *mtier_pool_create(const char *name, struct net *net)
 {
 	struct mtier_pool *pool;
 
 	pool = kzalloc(sizeof(*pool), GFP_KERNEL);
 	if (!pool)
 		return NULL;
-	mtier_obj_init(&pool->obj, &mtier_pool_ops, name);
+	mtier_obj_init(&pool->obj, &mtier_pool_ops, name, net);
 	pool->state = MTIER_POOL_STATE_DOWN;
 	pool->lease_ms = MTIER_LEASE_DEFAULT;
 	pool->max_clients = MTIER_MAX_CLIENTS_DEFAULT;

@@ -10,8 +10,38 @@
  * and peers reconnect on their own.
  */
 #include <rdma/ib_verbs.h>
+#include <rdma/rdma_cm.h>
 
 #include "mtier.h"
+
+/**
+ * mtier_rdma_create_id - an rdma_cm id for a pool's or a peer's endpoint
+ * @net: the owner's namespace (obj.net, on which we hold no reference)
+ * @handler: the id's event handler
+ * @context: its context
+ *
+ * rdma_cm takes a reference on @net for the id's life.  A namespace whose
+ * last reference is gone is on its way to mtier_net_exit(), which deletes
+ * the owner; taking a new reference on it then would revive a namespace
+ * being torn down, so this refuses it, holding a reference of its own
+ * while rdma_cm takes its.
+ *
+ * Return: the id, or an ERR_PTR(): -ENETDOWN when @net is going away.
+ */
+struct rdma_cm_id *
+mtier_rdma_create_id(struct net *net,
+		     int (*handler)(struct rdma_cm_id *id,
+				    struct rdma_cm_event *ev),
+		     void *context)
+{
+	struct rdma_cm_id *id;
+
+	if (!maybe_get_net(net))
+		return ERR_PTR(-ENETDOWN);
+	id = rdma_create_id(net, handler, context, RDMA_PS_TCP, IB_QPT_RC);
+	put_net(net);
+	return id;
+}
 
 /* Listen again on pools that are down; after a device was added. */
 static void mtier_relisten(struct work_struct *work)
@@ -20,7 +50,7 @@ static void mtier_relisten(struct work_struct *work)
 	unsigned long id = 0;
 
 	mutex_lock(&mtier_lock);
-	while ((obj = mtier_obj_next(MTIER_OBJ_POOL, &id))) {
+	while ((obj = mtier_obj_next(MTIER_OBJ_POOL, NULL, &id))) {
 		struct mtier_pool *pool = to_pool(obj);
 
 		if (!pool->listener && !mtier_donor_listen(pool, NULL))
@@ -44,7 +74,7 @@ static void mtier_rdma_remove(struct ib_device *dev, void *client_data)
 	unsigned long id = 0;
 
 	mutex_lock(&mtier_lock);
-	while ((obj = mtier_obj_next(MTIER_OBJ_POOL, &id))) {
+	while ((obj = mtier_obj_next(MTIER_OBJ_POOL, NULL, &id))) {
 		struct mtier_pool *pool = to_pool(obj);
 
 		if (mtier_donor_listener_device(pool) == dev) {
@@ -56,7 +86,7 @@ static void mtier_rdma_remove(struct ib_device *dev, void *client_data)
 		id++;
 	}
 	id = 0;
-	while ((obj = mtier_obj_next(MTIER_OBJ_PEER, &id))) {
+	while ((obj = mtier_obj_next(MTIER_OBJ_PEER, NULL, &id))) {
 		mtier_client_device_removed(to_peer(obj), dev);
 		id++;
 	}

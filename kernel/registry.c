@@ -5,13 +5,19 @@
  * One xarray per kind, indexed by the object's id.  Ids are allocated
  * cyclically so that a deleted object's id is not handed out again at once
  * (a dump resuming at an id never sees a different object under an id it
- * already passed).  Names are unique within a kind and looked up by a walk:
- * lookups only happen on the control path, under mtier_lock.
+ * already passed).  Ids are unique on the node; names are unique within a
+ * kind and a network namespace, and looked up by a walk: lookups only
+ * happen on the control path, under mtier_lock.
+ *
+ * The registry is one for all namespaces; every lookup and walk names the
+ * namespace it is about.  When a namespace goes away, its pernet exit
+ * deletes its objects.
  *
  * The locking and lifetime rules are described in mtier.h.
  */
 #include <linux/string.h>
 #include <linux/xarray.h>
+#include <net/net_namespace.h>
 
 #include "mtier.h"
 
@@ -27,30 +33,45 @@ static struct xarray mtier_objs[MTIER_OBJ_NR] = {
 /* Next id to try for each kind; protected by mtier_lock. */
 static u32 mtier_next_id[MTIER_OBJ_NR];
 
+/**
+ * mtier_obj_init - initialise the common part of a new object
+ * @obj: the object
+ * @ops: its kind's operations
+ * @name: its name, checked by the caller
+ * @net: the namespace it is created in; no reference is taken (mtier.h)
+ */
 void mtier_obj_init(struct mtier_obj *obj, const struct mtier_obj_ops *ops,
-		    const char *name)
+		    const char *name, struct net *net)
 {
 	kref_init(&obj->ref);
 	obj->ops = ops;
+	obj->net = net;
 	strscpy(obj->name, name, sizeof(obj->name));
 }
 
 /**
  * mtier_obj_find - look an object up by name
  * @type: kind of object
+ * @net: the namespace to look in
  * @name: its name
  *
  * Context: mtier_lock held; the object stays valid while it is.
  * Return: the object, or NULL.
  */
-struct mtier_obj *mtier_obj_find(enum mtier_obj_type type, const char *name)
+struct mtier_obj *mtier_obj_find(enum mtier_obj_type type,
+				 const struct net *net, const char *name)
 {
 	struct mtier_obj *obj;
 	unsigned long id;
 
+	/*
+	 * Comparing pointers is enough: a namespace's objects are deleted
+	 * before its struct net is freed, so a new namespace at the same
+	 * address never finds an object of the old one.
+	 */
 	lockdep_assert_held(&mtier_lock);
 	xa_for_each(&mtier_objs[type], id, obj)
-		if (!strcmp(obj->name, name))
+		if (net_eq(obj->net, net) && !strcmp(obj->name, name))
 			return obj;
 	return NULL;
 }
@@ -58,15 +79,24 @@ struct mtier_obj *mtier_obj_find(enum mtier_obj_type type, const char *name)
 /**
  * mtier_obj_next - iterate over the objects of one kind in id order
  * @type: kind of object
+ * @net: only objects of this namespace; NULL: of every namespace
  * @id: in: first id to consider; out: id of the object returned
  *
  * Context: mtier_lock held.
- * Return: the first object whose id is at least *@id, or NULL.
+ * Return: the first object (of @net) whose id is at least *@id, or NULL.
  */
-struct mtier_obj *mtier_obj_next(enum mtier_obj_type type, unsigned long *id)
+struct mtier_obj *mtier_obj_next(enum mtier_obj_type type,
+				 const struct net *net, unsigned long *id)
 {
+	struct mtier_obj *obj;
+
 	lockdep_assert_held(&mtier_lock);
-	return xa_find(&mtier_objs[type], id, ULONG_MAX, XA_PRESENT);
+	for (;;) {
+		obj = xa_find(&mtier_objs[type], id, ULONG_MAX, XA_PRESENT);
+		if (!obj || !net || net_eq(obj->net, net))
+			return obj;
+		(*id)++;
+	}
 }
 
 /**
@@ -127,27 +157,79 @@ void mtier_obj_put(struct mtier_obj *obj)
 	kref_put(&obj->ref, mtier_obj_release);
 }
 
-/**
- * mtier_registry_teardown - delete every object at module unload
+/* Deletion order: tiers hold references on peers. */
+static const enum mtier_obj_type mtier_del_order[] = {
+	MTIER_OBJ_TIER, MTIER_OBJ_PEER, MTIER_OBJ_POOL,
+};
+
+/*
+ * A namespace is going away, or the module: delete the namespace's objects,
+ * busy or not.  From cleanup_net(), no request can come from the namespace
+ * any more (every socket in it is gone) and no rdma_cm id of ours is left
+ * in it (each holds a reference on it); at module unload the family is
+ * gone already.  A tier whose block device is still open is deleted all
+ * the same, as a disk that is unplugged: del_gendisk() fails its I/O and
+ * further opens, and its openers keep only a dead device.
  *
- * Tiers go first: they hold references on peers.  Nothing can be busy by
- * now (an open block device pins the module), so nothing is refused.
- * The netlink family is gone already, so nobody is notified.
+ * Runs under pernet_ops_rwsem (read from cleanup_net(), write from
+ * unregister_pernet_subsys()).  Nothing that holds mtier_lock waits for
+ * that semaphore or for a namespace's cleanup, so taking mtier_lock here
+ * cannot deadlock; and what deletion waits for (I/O, connections,
+ * sessions, our work items) does not wait for the namespace either.
  */
-void mtier_registry_teardown(void)
+static void __net_exit mtier_net_exit(struct net *net)
 {
-	static const enum mtier_obj_type order[] = {
-		MTIER_OBJ_TIER, MTIER_OBJ_PEER, MTIER_OBJ_POOL,
-	};
 	struct mtier_obj *obj;
 	unsigned long id;
 	int i;
 
 	mutex_lock(&mtier_lock);
-	for (i = 0; i < ARRAY_SIZE(order); i++) {
-		xa_for_each(&mtier_objs[order[i]], id, obj)
+	for (i = 0; i < ARRAY_SIZE(mtier_del_order); i++) {
+		xa_for_each(&mtier_objs[mtier_del_order[i]], id, obj)
+			if (net_eq(obj->net, net))
+				mtier_obj_del(obj);
+	}
+	mutex_unlock(&mtier_lock);
+}
+
+static struct pernet_operations mtier_net_ops = {
+	.exit	= mtier_net_exit,
+};
+
+/**
+ * mtier_registry_init - follow network namespaces going away
+ *
+ * Return: 0 or a negative errno.
+ */
+int mtier_registry_init(void)
+{
+	return register_pernet_subsys(&mtier_net_ops);
+}
+
+/**
+ * mtier_registry_teardown - delete every object at module unload
+ *
+ * Unregistering the pernet operations runs mtier_net_exit() for every
+ * namespace, which deletes every object: the registry is empty after it.
+ * Nothing can be busy by now (an open block device pins the module), so
+ * nothing is refused.  The netlink family is gone already, so nobody is
+ * notified.
+ */
+void mtier_registry_teardown(void)
+{
+	struct mtier_obj *obj;
+	unsigned long id;
+	int i;
+
+	unregister_pernet_subsys(&mtier_net_ops);
+	mutex_lock(&mtier_lock);
+	for (i = 0; i < ARRAY_SIZE(mtier_del_order); i++) {
+		xa_for_each(&mtier_objs[mtier_del_order[i]], id, obj) {
+			WARN_ONCE(1, "mtier: %s %s outlived its namespace\n",
+				  obj->ops->kind, obj->name);
 			mtier_obj_del(obj);
-		xa_destroy(&mtier_objs[order[i]]);
+		}
+		xa_destroy(&mtier_objs[mtier_del_order[i]]);
 	}
 	mutex_unlock(&mtier_lock);
 }

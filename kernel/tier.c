@@ -69,7 +69,7 @@ const struct mtier_obj_ops mtier_tier_ops = {
 	.release	= mtier_tier_release,
 };
 
-struct mtier_tier *mtier_tier_create(const char *name)
+struct mtier_tier *mtier_tier_create(const char *name, struct net *net)
 {
 	struct mtier_tier *tier;
 	int cpu;
@@ -84,7 +84,7 @@ struct mtier_tier *mtier_tier_create(const char *name)
 	}
 	for_each_possible_cpu(cpu)
 		u64_stats_init(&per_cpu_ptr(tier->pcpu, cpu)->syncp);
-	mtier_obj_init(&tier->obj, &mtier_tier_ops, name);
+	mtier_obj_init(&tier->obj, &mtier_tier_ops, name, net);
 	tier->replicas = 1;
 	tier->cfg.prefetch = MTIER_PREFETCH_OFF;
 	tier->cfg.window_max = MTIER_WINDOW_DEFAULT;

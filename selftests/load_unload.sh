@@ -49,13 +49,19 @@ check "$cycles load/populate/unload cycles" [ $ok = 1 ]
 check "the monitor saw every object of the last cycle appear" \
 	sh -c "[ \$(grep -c '\"event\": *\"add\"' /tmp/monitor.$cycles) -ge 7 ]"
 
-# Unload while a tier holds peers that hold network namespace references.
+# Unload with objects in another network namespace (they belong to it, and
+# the namespace's pernet exit is what deletes them): a listening pool, whose
+# rdma_cm id holds a reference on the namespace, and a tier over a peer.
 mtier_insmod
 ip netns add mtier-lu 2>/dev/null
-check "objects created from another network namespace" \
-	ip netns exec mtier-lu "$MTIER" peer add ns addr 10.8.0.9
-check "tier over that peer" "$MTIER" tier add nst size 1G peer ns
-check "unload with objects from a namespace" rmmod mtier
+check "objects created in another network namespace" \
+	sh -c "ip netns exec mtier-lu '$MTIER' peer add ns addr 10.8.0.9 &&
+	       ip netns exec mtier-lu '$MTIER' tier add nst size 1G peer ns &&
+	       ip netns exec mtier-lu '$MTIER' pool add nsp size 64M"
+check "the initial namespace neither sees nor uses them" \
+	sh -c "[ -z \"\$('$MTIER' peer)\" ] && ! '$MTIER' tier add t size 1G peer ns"
+"$MTIER" peer add ns addr 10.8.0.9 >/dev/null	# same name, other namespace
+check "unload with objects in two namespaces" rmmod mtier
 ip netns del mtier-lu 2>/dev/null
 
 [ $was_loaded = 1 ] && mtier_insmod
