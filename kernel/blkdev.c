@@ -615,6 +615,21 @@ static const struct attribute_group *mtier_disk_groups[] = {
 };
 
 /**
+ * mtier_blkdev_init - the slab map and the slow work of a new tier
+ * @tier: the tier, just allocated
+ *
+ * Whatever the tier's teardown touches, set up before anything can fail.
+ */
+void mtier_blkdev_init(struct mtier_tier *tier)
+{
+	xa_init(&tier->slabs);
+	mutex_init(&tier->map_lock);
+	spin_lock_init(&tier->slow_lock);
+	INIT_LIST_HEAD(&tier->slow_list);
+	INIT_WORK(&tier->slow_work, mtier_slow_work);
+}
+
+/**
  * mtier_blkdev_create - give a tier its block device
  * @tier: the tier, configured
  *
@@ -640,11 +655,6 @@ int mtier_blkdev_create(struct mtier_tier *tier)
 
 	for (i = 0; i < tier->nr_peers; i++)
 		timeout = max(timeout, tier->peers[i]->timeout_ms);
-	xa_init(&tier->slabs);
-	mutex_init(&tier->map_lock);
-	spin_lock_init(&tier->slow_lock);
-	INIT_LIST_HEAD(&tier->slow_list);
-	INIT_WORK(&tier->slow_work, mtier_slow_work);
 
 	tier->index = ida_alloc_max(&mtier_index_ida, MINORMASK, GFP_KERNEL);
 	if (tier->index < 0)
@@ -697,34 +707,73 @@ err_ida:
 }
 
 /**
- * mtier_blkdev_busy - is the tier's block device open?
+ * mtier_blkdev_claim - take a tier's block device for deletion unless open
  * @tier: the tier
+ *
+ * Under the disk's open_mutex, which mtier_open() runs under too: either
+ * the device is open and stays so, or it is not and no open succeeds from
+ * now on.
+ *
+ * Return: true when the device is claimed (or there is none).
  */
-bool mtier_blkdev_busy(struct mtier_tier *tier)
+bool mtier_blkdev_claim(struct mtier_tier *tier)
 {
-	return tier->disk && disk_openers(tier->disk);
+	bool open;
+
+	if (!tier->disk)
+		return true;
+	mutex_lock(&tier->disk->open_mutex);
+	open = disk_openers(tier->disk);
+	if (!open)
+		WRITE_ONCE(tier->deleting, true);
+	mutex_unlock(&tier->disk->open_mutex);
+	return !open;
 }
 
 /**
- * mtier_blkdev_destroy - remove a tier's block device, give its slabs back
+ * mtier_blkdev_destroy - remove a tier's block device
  * @tier: the tier
+ *
+ * No request, prefetch or slow work is left when this returns; the slabs
+ * are still mapped, for mtier_blkdev_free_slabs().
  *
  * Context: process context; may sleep until in-flight I/O ends.
  */
 void mtier_blkdev_destroy(struct mtier_tier *tier)
 {
-	struct mtier_tslab *ts;
-	unsigned long idx;
-
 	if (!tier->disk)
 		return;
 	WRITE_ONCE(tier->deleting, true);
 	del_gendisk(tier->disk);	/* waits for every request */
 	cancel_work_sync(&tier->slow_work);
 	mtier_cache_destroy(tier);	/* waits for every prefetch */
+	put_disk(tier->disk);
+	tier->disk = NULL;
+	blk_mq_free_tag_set(&tier->tag_set);
+	ida_free(&mtier_index_ida, tier->index);
+}
+
+/**
+ * mtier_blkdev_free_slabs - give a destroyed tier's slabs back
+ * @tier: the tier, after mtier_blkdev_destroy()
+ *
+ * Nothing uses the slabs any more, so there is no grace period or
+ * in-flight count to wait for: one round trip per slab.
+ *
+ * Context: process context, without mtier_lock when it can be.
+ */
+void mtier_blkdev_free_slabs(struct mtier_tier *tier)
+{
+	struct mtier_tslab *ts;
+	unsigned long idx;
+
 	mutex_lock(&tier->map_lock);
-	xa_for_each(&tier->slabs, idx, ts)
-		mtier_tier_unmap(tier, idx);
+	xa_for_each(&tier->slabs, idx, ts) {
+		xa_erase(&tier->slabs, idx);
+		tier->nr_mapped--;
+		mtier_peer_free_slab(&ts->rep[0]);
+		kfree_rcu(ts, rcu);
+	}
 	if (tier->spare) {
 		mtier_peer_free_slab(&tier->spare->rep[0]);
 		kfree(tier->spare);
@@ -732,8 +781,4 @@ void mtier_blkdev_destroy(struct mtier_tier *tier)
 	}
 	mutex_unlock(&tier->map_lock);
 	xa_destroy(&tier->slabs);
-	put_disk(tier->disk);
-	tier->disk = NULL;
-	blk_mq_free_tag_set(&tier->tag_set);
-	ida_free(&mtier_index_ida, tier->index);
 }

@@ -113,8 +113,13 @@ struct sk_buff;
  * struct mtier_obj_ops - what the registry needs of an object kind
  * @kind: user-visible name of the kind ("pool")
  * @type: index of the kind in the registry
- * @busy: return why the object cannot be deleted now, or NULL
+ * @busy: return why the object cannot be deleted now, or NULL; NULL
+ *	commits to the deletion, which follows under the same mtier_lock
+ *	(a tier refuses new opens from then on)
  * @stop: quiesce the object once it is unlinked (may sleep)
+ * @finish: what is left after @stop and may take long (round trips to
+ *	other nodes); called without mtier_lock when the deletion comes from
+ *	netlink, so that it blocks no other command (may be NULL)
  * @release: free the object; called when the last reference goes
  *
  * How each kind is put into netlink messages lives in nl.c.
@@ -124,6 +129,7 @@ struct mtier_obj_ops {
 	enum mtier_obj_type type;
 	const char *(*busy)(struct mtier_obj *obj);
 	void (*stop)(struct mtier_obj *obj);
+	void (*finish)(struct mtier_obj *obj);
 	void (*release)(struct mtier_obj *obj);
 };
 
@@ -349,6 +355,7 @@ struct mtier_obj *mtier_obj_find(enum mtier_obj_type type,
 				 const struct net *net, const char *name);
 int mtier_obj_link(struct mtier_obj *obj);
 void mtier_obj_del(struct mtier_obj *obj);
+void mtier_obj_finish(struct mtier_obj *obj);
 void mtier_obj_get(struct mtier_obj *obj);
 void mtier_obj_put(struct mtier_obj *obj);
 struct mtier_obj *mtier_obj_next(enum mtier_obj_type type,
@@ -399,8 +406,10 @@ void mtier_peer_fail(struct mtier_peer *peer, const char *why);
 
 /* blkdev.c */
 int mtier_blkdev_create(struct mtier_tier *tier);
-bool mtier_blkdev_busy(struct mtier_tier *tier);
+void mtier_blkdev_init(struct mtier_tier *tier);
+bool mtier_blkdev_claim(struct mtier_tier *tier);
 void mtier_blkdev_destroy(struct mtier_tier *tier);
+void mtier_blkdev_free_slabs(struct mtier_tier *tier);
 
 /* rdma.c */
 struct rdma_cm_event;

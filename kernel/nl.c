@@ -580,6 +580,10 @@ static int mtier_nl_del(struct genl_info *info, const struct mtier_obj_ops *ops,
 		goto out;
 	}
 	mtier_obj_del(obj);
+	mutex_unlock(&mtier_lock);
+	/* Unlinked and stopped: the slow rest blocks no other command. */
+	mtier_obj_finish(obj);
+	return 0;
 out:
 	mutex_unlock(&mtier_lock);
 	return err;
@@ -1089,7 +1093,7 @@ int mtier_nl_tier_add_doit(struct sk_buff *skb, struct genl_info *info)
 
 err_stop:
 	mtier_tier_ops.stop(&tier->obj);
-	mtier_obj_put(&tier->obj);
+	mtier_obj_finish(&tier->obj);
 out:
 	mutex_unlock(&mtier_lock);
 	return err;

@@ -124,8 +124,11 @@ int mtier_obj_link(struct mtier_obj *obj)
 }
 
 /**
- * mtier_obj_del - unlink, announce, stop and drop an object
+ * mtier_obj_del - unlink, announce and stop an object
  * @obj: a linked object whose ops->busy() said nothing
+ *
+ * The registry's reference passes to the caller, who must call
+ * mtier_obj_finish() next, with or without mtier_lock.
  *
  * Context: mtier_lock held; may sleep in ops->stop().
  */
@@ -137,6 +140,18 @@ void mtier_obj_del(struct mtier_obj *obj)
 	mtier_nl_notify(obj, MTIER_EV_DEL);
 	if (obj->ops->stop)
 		obj->ops->stop(obj);
+}
+
+/**
+ * mtier_obj_finish - end a stopped object and drop the reference
+ * @obj: an object mtier_obj_del() or ops->stop() has stopped
+ *
+ * Context: process context; may sleep for round trips in ops->finish().
+ */
+void mtier_obj_finish(struct mtier_obj *obj)
+{
+	if (obj->ops->finish)
+		obj->ops->finish(obj);
 	mtier_obj_put(obj);
 }
 
@@ -186,8 +201,10 @@ static void __net_exit mtier_net_exit(struct net *net)
 	mutex_lock(&mtier_lock);
 	for (i = 0; i < ARRAY_SIZE(mtier_del_order); i++) {
 		xa_for_each(&mtier_objs[mtier_del_order[i]], id, obj)
-			if (net_eq(obj->net, net))
+			if (net_eq(obj->net, net)) {
 				mtier_obj_del(obj);
+				mtier_obj_finish(obj);
+			}
 	}
 	mutex_unlock(&mtier_lock);
 }
@@ -228,6 +245,7 @@ void mtier_registry_teardown(void)
 			WARN_ONCE(1, "mtier: %s %s outlived its namespace\n",
 				  obj->ops->kind, obj->name);
 			mtier_obj_del(obj);
+			mtier_obj_finish(obj);
 		}
 		xa_destroy(&mtier_objs[mtier_del_order[i]]);
 	}

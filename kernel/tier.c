@@ -40,6 +40,20 @@ static void mtier_tier_stop(struct mtier_obj *obj)
 		tier->peers[i]->tiers--;
 	if (announced)
 		mtier_tier_announce_peers(tier);
+}
+
+/*
+ * Give the slabs back, one round trip each, then let go of the peers.  The
+ * tier is unlinked and its device gone: nothing else touches it.  A peer
+ * deleted meanwhile has closed its connection; its donor has freed the
+ * slabs with the session, and freeing them here sends nothing.
+ */
+static void mtier_tier_finish(struct mtier_obj *obj)
+{
+	struct mtier_tier *tier = to_tier(obj);
+	u32 i;
+
+	mtier_blkdev_free_slabs(tier);
 	for (i = 0; i < tier->nr_peers; i++) {
 		mtier_obj_put(&tier->peers[i]->obj);
 		tier->peers[i] = NULL;
@@ -57,8 +71,8 @@ static void mtier_tier_release(struct mtier_obj *obj)
 
 static const char *mtier_tier_busy(struct mtier_obj *obj)
 {
-	return mtier_blkdev_busy(to_tier(obj)) ? "its block device is open" :
-						  NULL;
+	return mtier_blkdev_claim(to_tier(obj)) ? NULL :
+						   "its block device is open";
 }
 
 const struct mtier_obj_ops mtier_tier_ops = {
@@ -66,6 +80,7 @@ const struct mtier_obj_ops mtier_tier_ops = {
 	.type		= MTIER_OBJ_TIER,
 	.busy		= mtier_tier_busy,
 	.stop		= mtier_tier_stop,
+	.finish		= mtier_tier_finish,
 	.release	= mtier_tier_release,
 };
 
@@ -90,6 +105,7 @@ struct mtier_tier *mtier_tier_create(const char *name, struct net *net)
 	tier->cfg.window_max = MTIER_WINDOW_DEFAULT;
 	tier->cfg.history = MTIER_HISTORY_DEFAULT;
 	tier->cfg.cache_size = MTIER_CACHE_DEFAULT;
+	mtier_blkdev_init(tier);
 	return tier;
 }
 
