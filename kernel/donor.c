@@ -27,8 +27,9 @@
  *    handler mutex, so counting a pool's sessions against its limits and
  *    adding one cannot race with another connect.
  *  - session->watch ends a session whose client has been silent past the
- *    pool's lease, or has left a reply untaken; the release work cancels it
- *    before anything else.
+ *    pool's lease, or has left a reply untaken.  It is armed only under
+ *    pool->sess_lock while the session's release is not queued, and the
+ *    release work cancels it first thing.
  *  - Nothing is posted on the control queue pair once session->closing is
  *    set (under session->post_lock): the release work sets it, then
  *    drains the queue pair, so every work request ever posted has
@@ -593,9 +594,22 @@ static void mtier_session_work(struct work_struct *work)
 
 /* --- Session life ----------------------------------------------------- */
 
-static unsigned long mtier_session_watch_period(struct mtier_pool *pool)
+/*
+ * (Re)arm the watch, unless the session is ending: its release work
+ * cancels the watch after the kill, so a watch armed before the kill is
+ * cancelled and none is armed after it.
+ */
+static void mtier_session_watch_arm(struct mtier_session *sess)
 {
-	return msecs_to_jiffies(clamp(READ_ONCE(pool->lease_ms) / 4, 50U, 1000U));
+	struct mtier_pool *pool = sess->pool;
+	unsigned long flags;
+	u32 period = clamp(READ_ONCE(pool->lease_ms) / 4, 50U, 1000U);
+
+	spin_lock_irqsave(&pool->sess_lock, flags);
+	if (!sess->release_queued)
+		queue_delayed_work(mtier_wq, &sess->watch,
+				   msecs_to_jiffies(period));
+	spin_unlock_irqrestore(&pool->sess_lock, flags);
 }
 
 /*
@@ -626,8 +640,7 @@ static void mtier_session_watch(struct work_struct *work)
 			return;
 		}
 	}
-	queue_delayed_work(mtier_wq, &sess->watch,
-			   mtier_session_watch_period(pool));
+	mtier_session_watch_arm(sess);
 }
 
 static void mtier_session_release_work(struct work_struct *work)
@@ -1002,8 +1015,7 @@ static int mtier_donor_connect_ctrl(struct mtier_pool *pool,
 		mtier_session_kill(sess, "accept failed");
 		return 0;	/* the release work destroys the cm_id */
 	}
-	queue_delayed_work(mtier_wq, &sess->watch,
-			   mtier_session_watch_period(pool));
+	mtier_session_watch_arm(sess);
 	mtier_nl_notify(&pool->obj, MTIER_EV_CHANGE);
 	return 0;
 }

@@ -116,14 +116,15 @@ done
 check "$GENS generations of writes under a prefetching reader: always read back" [ $ok = 1 ]
 check "fio: random writes verified while the reader prefetches" \
 	fio --name=v --filename="$dev" --direct=1 --ioengine=libaio --rw=randwrite \
-		--bs=4k --size=16M --iodepth=4 --loops=4 --verify=crc32c \
+		--bs=4k --size=$((MB < 16 ? MB : 16))M --iodepth=4 --loops=4 --verify=crc32c \
 		--do_verify=1 --verify_fatal=1 --verify_state_save=0 --output=/tmp/fio.out
 ok=1
+DMB=$((MB < 16 ? MB : 16))
 for i in 1 2 3; do
-	dd if=/tmp/pf.bin of="$dev" bs=1M count=16 oflag=direct status=none
-	blkdiscard -f -o 0 -l $((16 << 20)) "$dev" 2>/dev/null || ok=0
-	cmp -s <(dd if="$dev" bs=1M count=16 iflag=direct 2>/dev/null) \
-		<(head -c 16M /dev/zero) || { ok=0; echo "# discard $i: stale"; }
+	dd if=/tmp/pf.bin of="$dev" bs=1M count=$DMB oflag=direct status=none
+	blkdiscard -f -o 0 -l $((DMB << 20)) "$dev" 2>/dev/null || ok=0
+	cmp -s <(dd if="$dev" bs=1M count=$DMB iflag=direct 2>/dev/null) \
+		<(head -c ${DMB}M /dev/zero) || { ok=0; echo "# discard $i: stale"; }
 done
 check "discards under a prefetching reader: zeroes every time" [ $ok = 1 ]
 kill $rpid; wait $rpid 2>/dev/null
