@@ -487,15 +487,22 @@ static int mtier_queue_connect(struct mtier_conn *conn, struct mtier_queue *q)
 	return q->cm_error;
 }
 
+/*
+ * No more posts, and what is posted flushes now: moving the queue pair to
+ * the error state is local and immediate, while the disconnect that
+ * follows talks to the donor (or to a device being removed) and may take
+ * a while.
+ */
 static void mtier_queue_kill(struct mtier_queue *q)
 {
+	struct ib_qp_attr attr = { .qp_state = IB_QPS_ERR };
 	unsigned long flags;
 
 	spin_lock_irqsave(&q->lock, flags);
 	q->live = false;
 	spin_unlock_irqrestore(&q->lock, flags);
-	if (q->cm_id)
-		rdma_disconnect(q->cm_id);
+	if (q->cm_id && q->cm_id->qp)
+		ib_modify_qp(q->cm_id->qp, &attr, IB_QP_STATE);
 }
 
 static void mtier_queue_destroy(struct mtier_queue *q)
@@ -522,10 +529,16 @@ static void mtier_conn_quiesce(struct mtier_conn *conn)
 {
 	int i;
 
-	mtier_queue_kill(&conn->ctrl);
+	/* The I/O first: its requests fail before anything else is done. */
 	for (i = 0; i < conn->nr_data; i++)
 		mtier_queue_kill(&conn->data[i]);
+	mtier_queue_kill(&conn->ctrl);
 	mtier_ctrl_fail_calls(conn);
+	for (i = 0; i < conn->nr_data; i++)
+		if (conn->data[i].cm_id)
+			rdma_disconnect(conn->data[i].cm_id);
+	if (conn->ctrl.cm_id)
+		rdma_disconnect(conn->ctrl.cm_id);
 	if (conn->ctrl.cm_id && conn->ctrl.cm_id->qp)
 		ib_drain_qp(conn->ctrl.cm_id->qp);
 	for (i = 0; i < conn->nr_data; i++)

@@ -78,15 +78,16 @@ check "the peer reconnects to the new pool" wait_for 30 peer_is rd up
 check "peer back to normal keepalives" "$MTIER" peer set rd keepalive 1000 timeout 5000
 ok=1
 for i in $(seq "$ROUNDS"); do
-	"$MTIER" peer add rx addr "$A" keepalive 100 timeout 1000 || { ok=0; break; }
+	"$MTIER" pool add rq size 64M slab 16M listen "$A" port 7602 &&
+	"$MTIER" peer add rx addr "$A" port 7602 keepalive 100 timeout 1000 ||
+		{ ok=0; break; }
 	wait_for 20 peer_is rx up
 	timeout 30 "$MTIER" peer del rx &
 	p1=$!
-	timeout 30 "$MTIER" pool del rp force &
+	timeout 30 "$MTIER" pool del rq force &
 	p2=$!
 	wait $p1 || { echo "# round $i: peer del failed"; ok=0; }
 	wait $p2 || { echo "# round $i: pool del failed"; ok=0; }
-	"$MTIER" pool add rp size 256M slab 16M listen "$A" || { ok=0; break; }
 	[ $ok = 1 ] || break
 done
 check "$ROUNDS peer deletes racing with their donor's" [ $ok = 1 ]
