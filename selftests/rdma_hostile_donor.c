@@ -19,10 +19,13 @@
  *   kastatus    answers the first session's KEEPALIVEs with status EIO,
  *               then says nothing more on that session; later sessions
  *               behave
+ *   deadqp      behaves until SIGUSR2 (below)
  *
  * Usage: rdma_hostile_donor ADDR PORT MODE [SLAB_MIB]
- * SIGUSR1 disconnects every client; SIGTERM or SIGINT ends it.  It prints
- * "ready" once it listens.
+ * SIGUSR1 disconnects every client; SIGUSR2 destroys the queue pairs of
+ * every data connection without a disconnect (RDMA to them then goes
+ * unanswered until the client's retries run out); SIGTERM or SIGINT ends
+ * it.  It prints "ready" once it listens.
  */
 #include <errno.h>
 #include <poll.h>
@@ -42,12 +45,12 @@
 
 enum mode {
 	M_GOOD, M_STATUS, M_TYPE, M_LEN, M_TAG, M_SLABSIZE, M_SILENT,
-	M_ADDR, M_DISCONNECT, M_KASTATUS,
+	M_ADDR, M_DISCONNECT, M_KASTATUS, M_DEADQP,
 };
 
 static const char *const mode_names[] = {
 	"good", "status", "type", "len", "tag", "slabsize", "silent",
-	"addr", "disconnect", "kastatus",
+	"addr", "disconnect", "kastatus", "deadqp",
 };
 
 struct conn {
@@ -72,12 +75,14 @@ static size_t mem_len;
 static struct conn conns[MAX_CONNS];
 static uint64_t slab_owner[NR_SLABS * 2];	/* session, 0 if free */
 static uint64_t sessions;
-static volatile sig_atomic_t drop_all, quit;
+static volatile sig_atomic_t drop_all, kill_data, quit;
 
 static void on_signal(int sig)
 {
 	if (sig == SIGUSR1)
 		drop_all = 1;
+	else if (sig == SIGUSR2)
+		kill_data = 1;
 	else
 		quit = 1;
 }
@@ -414,6 +419,7 @@ int main(int argc, char **argv)
 		return 2;
 	sin.sin_port = htons(atoi(argv[2]));
 	signal(SIGUSR1, on_signal);
+	signal(SIGUSR2, on_signal);
 	signal(SIGTERM, on_signal);
 	signal(SIGINT, on_signal);
 
@@ -431,6 +437,15 @@ int main(int argc, char **argv)
 	while (!quit) {
 		if (poll(&pfd, 1, 1) > 0)
 			cm_event();
+		if (kill_data) {
+			kill_data = 0;
+			for (i = 0; i < MAX_CONNS; i++)
+				if (conns[i].id && !conns[i].ctrl &&
+				    conns[i].id->qp)
+					rdma_destroy_qp(conns[i].id);
+			printf("data queue pairs destroyed\n");
+			fflush(stdout);
+		}
 		if (drop_all) {
 			drop_all = 0;
 			for (i = 0; i < MAX_CONNS; i++)
