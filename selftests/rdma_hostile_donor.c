@@ -11,17 +11,18 @@
  *   type        answers ALLOC with a KEEPALIVE_REP
  *   len         answers ALLOC with half the slab size in len
  *   tag         answers ALLOC with a tag the client never sent
- *   slabsize    behaves, but every session after the first has slabs of
- *               twice the size
+ *   slabsize    behaves, but every session that starts after it took
+ *               this mode (except the very first) has slabs of twice the size
  *   silent      accepts, then never answers anything
  *   addr        hands out slabs whose address is far outside its memory
  *   disconnect  disconnects when asked for a slab, without an answer
- *   kastatus    answers the first session's KEEPALIVEs with status EIO,
- *               then says nothing more on that session; later sessions
- *               behave
+ *   kastatus    answers the next KEEPALIVE with status EIO, then says
+ *               nothing more on that session; other sessions behave
  *   deadqp      behaves until SIGUSR2 (below)
  *
  * Usage: rdma_hostile_donor ADDR PORT MODE [SLAB_MIB]
+ * SIGHUP switches to the mode named in the file $HOSTILE_MODE_FILE, for
+ * the messages that come from then on, on every session.
  * SIGUSR1 disconnects every client; SIGUSR2 destroys the queue pairs of
  * every data connection without a disconnect (RDMA to them then goes
  * unanswered until the client's retries run out); SIGTERM or SIGINT ends
@@ -66,6 +67,8 @@ struct conn {
 };
 
 static enum mode mode;
+static uint64_t mode_session;	/* sessions started before this mode */
+static bool ka_armed;		/* kastatus: the next KEEPALIVE gets EIO */
 static uint64_t base_slab;
 static struct rdma_event_channel *ec;
 static struct ibv_pd *pd;
@@ -75,7 +78,7 @@ static size_t mem_len;
 static struct conn conns[MAX_CONNS];
 static uint64_t slab_owner[NR_SLABS * 2];	/* session, 0 if free */
 static uint64_t sessions;
-static volatile sig_atomic_t drop_all, kill_data, quit;
+static volatile sig_atomic_t drop_all, kill_data, new_mode, quit;
 
 static void on_signal(int sig)
 {
@@ -83,6 +86,8 @@ static void on_signal(int sig)
 		drop_all = 1;
 	else if (sig == SIGUSR2)
 		kill_data = 1;
+	else if (sig == SIGHUP)
+		new_mode = 1;
 	else
 		quit = 1;
 }
@@ -197,7 +202,8 @@ static void connect_request(struct rdma_cm_event *ev)
 	if (c->ctrl) {
 		c->session = ++sessions;
 		c->slab_size = base_slab;
-		if (mode == M_SLABSIZE && c->session > 1)
+		if (mode == M_SLABSIZE && c->session > mode_session &&
+		    c->session > 1)
 			c->slab_size = 2 * base_slab;
 		c->msgs = calloc(2 * MTIER_CTRL_DEPTH, sizeof(*c->msgs));
 		if (!c->msgs)
@@ -331,9 +337,10 @@ static void handle(struct conn *c, const struct mtier_msg *req)
 	case MTIER_MSG_KEEPALIVE:
 		if (mode == M_SILENT)
 			return;
-		if (mode == M_KASTATUS && c->session == 1) {
+		if (mode == M_KASTATUS && ka_armed) {
 			rep.status = htole16(EIO);
 			c->mute = true;
+			ka_armed = false;
 		}
 		rep.keepalive.capacity = htole64(NR_SLABS * c->slab_size);
 		rep.keepalive.free = htole64(free_bytes(c));
@@ -394,32 +401,67 @@ static void cm_event(void)
 	}
 }
 
+static int mode_of(const char *name)
+{
+	size_t m;
+
+	for (m = 0; m < sizeof(mode_names) / sizeof(mode_names[0]); m++)
+		if (!strcmp(name, mode_names[m]))
+			return m;
+	return -1;
+}
+
+static void set_mode(int m)
+{
+	mode = m;
+	mode_session = sessions;
+	ka_armed = true;
+	printf("mode %s\n", mode_names[m]);
+	fflush(stdout);
+}
+
+/* SIGHUP: the mode named in $HOSTILE_MODE_FILE. */
+static void read_mode(void)
+{
+	const char *path = getenv("HOSTILE_MODE_FILE");
+	char name[32] = "";
+	FILE *f;
+	int m;
+
+	f = path ? fopen(path, "r") : NULL;
+	if (!f || fscanf(f, "%31s", name) != 1 || (m = mode_of(name)) < 0)
+		fprintf(stderr, "hostile donor: no mode in %s\n",
+			path ? path : "(HOSTILE_MODE_FILE unset)");
+	else
+		set_mode(m);
+	if (f)
+		fclose(f);
+}
+
 int main(int argc, char **argv)
 {
 	struct sockaddr_in sin = { .sin_family = AF_INET };
 	struct rdma_cm_id *listen_id;
 	struct pollfd pfd;
-	size_t m;
-	int i;
+	int i, m;
 
 	if (argc < 4) {
 		fprintf(stderr, "usage: %s ADDR PORT MODE [SLAB_MIB]\n", argv[0]);
 		return 2;
 	}
-	for (m = 0; m < sizeof(mode_names) / sizeof(mode_names[0]); m++)
-		if (!strcmp(argv[3], mode_names[m]))
-			break;
-	if (m == sizeof(mode_names) / sizeof(mode_names[0])) {
+	m = mode_of(argv[3]);
+	if (m < 0) {
 		fprintf(stderr, "unknown mode %s\n", argv[3]);
 		return 2;
 	}
-	mode = m;
+	set_mode(m);
 	base_slab = (argc > 4 ? strtoull(argv[4], NULL, 0) : 1) << 20;
 	if (inet_pton(AF_INET, argv[1], &sin.sin_addr) != 1)
 		return 2;
 	sin.sin_port = htons(atoi(argv[2]));
 	signal(SIGUSR1, on_signal);
 	signal(SIGUSR2, on_signal);
+	signal(SIGHUP, on_signal);
 	signal(SIGTERM, on_signal);
 	signal(SIGINT, on_signal);
 
@@ -437,6 +479,10 @@ int main(int argc, char **argv)
 	while (!quit) {
 		if (poll(&pfd, 1, 1) > 0)
 			cm_event();
+		if (new_mode) {
+			new_mode = 0;
+			read_mode();
+		}
 		if (kill_data) {
 			kill_data = 0;
 			for (i = 0; i < MAX_CONNS; i++)
