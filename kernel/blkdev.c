@@ -123,10 +123,13 @@ void mtier_tslab_put(struct mtier_tslab *ts)
 }
 
 /*
- * Choose a peer for a new slab: two candidates at random among those up
- * with the tier's slab size, the one whose donor has more free space wins.
+ * Choose a peer for a new slab: two candidates at random among those up,
+ * the one whose donor has more free space wins.  The slab size is not
+ * looked at here: what a peer says now may not be what its connection
+ * gives by the time the slab is asked for, so mtier_peer_alloc_slab()
+ * checks it on the connection itself and refuses another one.
  */
-static struct mtier_peer *mtier_tier_place(struct mtier_tier *tier, u64 size,
+static struct mtier_peer *mtier_tier_place(struct mtier_tier *tier,
 					   unsigned long tried)
 {
 	struct mtier_peer *cand[MTIER_MAX_PEERS], *a, *b;
@@ -136,8 +139,6 @@ static struct mtier_peer *mtier_tier_place(struct mtier_tier *tier, u64 size,
 		struct mtier_peer *peer = tier->peers[i];
 
 		if (test_bit(i, &tried) || !mtier_peer_gen(peer))
-			continue;
-		if (size && mtier_peer_slab_size(peer) != size)
 			continue;
 		if (mtier_peer_donor_free(peer) < mtier_peer_slab_size(peer))
 			continue;
@@ -150,7 +151,12 @@ static struct mtier_peer *mtier_tier_place(struct mtier_tier *tier, u64 size,
 	return mtier_peer_donor_free(a) >= mtier_peer_donor_free(b) ? a : b;
 }
 
-/* Allocate a slab on the best peer.  map_lock held. */
+/*
+ * Allocate a slab on the best peer.  The first one sets the tier's slab
+ * size; every later one must have that size (a peer that reconnected to a
+ * donor with another one gets no slab: EIO, never a slab of the wrong size
+ * in the map).  map_lock held.
+ */
 static struct mtier_tslab *mtier_tier_alloc(struct mtier_tier *tier)
 {
 	u32 shift = tier->slab_shift;
@@ -165,8 +171,8 @@ static struct mtier_tslab *mtier_tier_alloc(struct mtier_tier *tier)
 	if (!ts)
 		return ERR_PTR(-ENOMEM);
 	size = shift ? 1ULL << shift : 0;
-	while ((peer = mtier_tier_place(tier, size, tried))) {
-		err = mtier_peer_alloc_slab(peer, &ts->rep[0]);
+	while ((peer = mtier_tier_place(tier, tried))) {
+		err = mtier_peer_alloc_slab(peer, size, &ts->rep[0]);
 		if (!err)
 			break;
 		for (i = 0; i < tier->nr_peers; i++)
@@ -185,8 +191,7 @@ static struct mtier_tslab *mtier_tier_alloc(struct mtier_tier *tier)
 	}
 	ts->nr = 1;
 	if (!shift)
-		WRITE_ONCE(tier->slab_shift,
-			   ilog2(mtier_peer_slab_size(peer)));
+		WRITE_ONCE(tier->slab_shift, ilog2(ts->rep[0].size));
 	return ts;
 }
 

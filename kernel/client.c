@@ -21,6 +21,12 @@
  *    unpublishes the connection.
  *  - Work completions of a connection are all drained before it is freed,
  *    so a completion may always use its connection.
+ *  - The peer outlives its works: mtier_client_stop() sets peer->stopping
+ *    (failures stop queueing peer->work), closes the connection (nothing
+ *    can fail it after that), and only then cancels peer->work.
+ *  - Nothing a donor sends is used before it is checked: the hello's slab
+ *    size, every reply's type and status (mtier_ctrl_check_reply()) and
+ *    each reply's payload.  A bad one fails the connection.
  */
 #include <linux/random.h>
 #include <linux/slab.h>
@@ -93,7 +99,9 @@ static void mtier_conn_fail(struct mtier_conn *conn, const char *why)
 	if (atomic_xchg(&conn->failed, 1))
 		return;
 	pr_info("mtier: peer %s: connection lost: %s\n", peer->obj.name, why);
-	mod_delayed_work(mtier_wq, &peer->work, 0);
+	/* A stopping peer closes its connection itself (mtier_client_stop). */
+	if (!READ_ONCE(peer->stopping))
+		mod_delayed_work(mtier_wq, &peer->work, 0);
 }
 
 /* --- Control calls ---------------------------------------------------- */
@@ -184,8 +192,35 @@ static void mtier_ctrl_fail_calls(struct mtier_conn *conn)
 }
 
 /*
+ * What every reply must be before anything of it is used: of the type that
+ * answers the request, with a status that is 0 or a positive errno.  The
+ * callers check the payload and which errnos the request may get.  Anything
+ * else is a protocol error: the connection is failed.
+ * Return: 0, -EPROTO, or the donor's status as a negative errno.
+ */
+static int mtier_ctrl_check_reply(struct mtier_conn *conn,
+				  const struct mtier_msg *req,
+				  const struct mtier_msg *rep)
+{
+	u16 status = le16_to_cpu(rep->status);
+
+	if (rep->type != req->type + 1) {
+		mtier_conn_fail(conn, "bad reply type");
+		return -EPROTO;
+	}
+	if (status > MAX_ERRNO) {
+		mtier_conn_fail(conn, "reply with an out-of-range status");
+		return -EPROTO;
+	}
+	return -(int)status;
+}
+
+/*
  * Send @req and wait up to @timeout_ms for its reply.  A reply that does
  * not come in time fails the connection: the donor is not answering.
+ * Return: 0 with the reply in @rep, the donor's status as a negative errno
+ * (@rep filled too), -EPROTO for a malformed reply, or another error when
+ * there was no reply; all but the donor's status fail the connection.
  */
 static int mtier_ctrl_call(struct mtier_conn *conn, struct mtier_msg *req,
 			   struct mtier_msg *rep, unsigned int timeout_ms)
@@ -201,8 +236,12 @@ static int mtier_ctrl_call(struct mtier_conn *conn, struct mtier_msg *req,
 	unsigned long flags;
 	int slot = -1, i, err;
 
-	if (down_timeout(&conn->credits, msecs_to_jiffies(timeout_ms)))
+	if (down_timeout(&conn->credits, msecs_to_jiffies(timeout_ms))) {
+		/* Every slot taken that long: the donor is not answering. */
+		atomic64_inc(&conn->peer->timeouts);
+		mtier_conn_fail(conn, "no control slot free in time");
 		return -ETIMEDOUT;
+	}
 	init_completion(&call.done);
 	spin_lock_irqsave(&conn->call_lock, flags);
 	for (i = 0; i < MTIER_CTRL_DEPTH && !conn->dead; i++) {
@@ -260,7 +299,7 @@ static int mtier_ctrl_call(struct mtier_conn *conn, struct mtier_msg *req,
 	if (call.error)
 		return call.error;
 	*rep = call.rep;
-	return -le16_to_cpu(rep->status);
+	return mtier_ctrl_check_reply(conn, req, rep);
 }
 
 /* --- Queues ----------------------------------------------------------- */
@@ -705,11 +744,19 @@ static void mtier_conn_put(struct mtier_peer *peer)
 	up_read(&peer->conn_rwsem);
 }
 
+/*
+ * Keepalives run as long as the connection is up: each one that does not
+ * queue the next fails the connection, whatever went wrong (no answer, no
+ * slot, a post, a bad reply, an error status), so that they never stop
+ * silently.  The only early return is for a connection that is failed or
+ * gone already: the peer's work tears it down and starts keepalives again
+ * with the next one.
+ */
 static void mtier_peer_keepalive(struct work_struct *work)
 {
 	struct mtier_peer *peer = container_of(to_delayed_work(work),
 					       struct mtier_peer, ka_work);
-	struct mtier_msg req = { .type = MTIER_MSG_KEEPALIVE }, rep;
+	struct mtier_msg req = { .type = MTIER_MSG_KEEPALIVE }, rep = { };
 	struct mtier_conn *conn;
 	ktime_t start;
 	int err;
@@ -719,13 +766,15 @@ static void mtier_peer_keepalive(struct work_struct *work)
 		return;
 	start = ktime_get();
 	err = mtier_ctrl_call(conn, &req, &rep, READ_ONCE(peer->timeout_ms));
-	if (!err && rep.type == MTIER_MSG_KEEPALIVE_REP) {
+	if (!err) {
 		WRITE_ONCE(peer->rtt_us, ktime_us_delta(ktime_get(), start));
 		WRITE_ONCE(peer->donor_free, le64_to_cpu(rep.keepalive.free));
 		queue_delayed_work(mtier_wq, &peer->ka_work,
 				   msecs_to_jiffies(READ_ONCE(peer->keepalive_ms)));
-	} else if (!err) {
-		mtier_conn_fail(conn, "keepalive answered with the wrong type");
+	} else {
+		mtier_conn_fail(conn, rep.status ?
+				"keepalive answered with an error" :
+				"keepalive failed");
 	}
 	mtier_conn_put(peer);
 }
@@ -801,11 +850,20 @@ void mtier_client_start(struct mtier_peer *peer)
  */
 void mtier_client_stop(struct mtier_peer *peer)
 {
+	/*
+	 * Close first, then cancel: until the connection is closed, a
+	 * disconnect, a queue pair error or a failed completion may fail it
+	 * and queue the work again.  Once stopping is set the work does
+	 * nothing, and a failure no longer queues it; once the connection is
+	 * closed nothing can fail it; the cancel then waits for a work
+	 * queued or running before that, so none is left to run on a freed
+	 * peer.
+	 */
 	WRITE_ONCE(peer->stopping, true);
-	cancel_delayed_work_sync(&peer->work);
 	mutex_lock(&peer->lock);
 	mtier_conn_close(peer);
 	mutex_unlock(&peer->lock);
+	cancel_delayed_work_sync(&peer->work);
 	WRITE_ONCE(peer->state, MTIER_PEER_STATE_DOWN);
 }
 
@@ -882,37 +940,60 @@ u64 mtier_peer_donor_free(struct mtier_peer *peer)
 /**
  * mtier_peer_alloc_slab - get a slab from a peer's donor
  * @peer: the peer
+ * @size: the slab size the caller needs, or 0 for the donor's
  * @rs: filled with the slab
+ *
+ * The size is checked against the connection the slab is asked on, not
+ * against peer->slab_size: a reconnect may have brought another one.
  *
  * Context: process context; sleeps for a round trip.
  * Return: 0, -ENOSPC when the donor is full, -ENOTCONN when the peer is not
- * up, or another error.
+ * up, -EMEDIUMTYPE when the donor's slabs are not of @size, -EPROTO for a
+ * malformed reply, or another error.
  */
-int mtier_peer_alloc_slab(struct mtier_peer *peer, struct mtier_rslab *rs)
+int mtier_peer_alloc_slab(struct mtier_peer *peer, u64 size,
+			  struct mtier_rslab *rs)
 {
-	struct mtier_msg req = { .type = MTIER_MSG_ALLOC }, rep;
+	struct mtier_msg req = { .type = MTIER_MSG_ALLOC }, rep = { };
 	struct mtier_conn *conn;
+	u64 len, addr;
+	u16 status;
 	int err;
 
 	conn = mtier_conn_get(peer);
 	if (!conn)
 		return -ENOTCONN;
+	if (size && conn->slab_size != size) {
+		pr_warn_ratelimited("mtier: peer %s: slab size %llu is not the tier's %llu: no slab taken\n",
+				    peer->obj.name, conn->slab_size, size);
+		mtier_conn_put(peer);
+		return -EMEDIUMTYPE;
+	}
 	req.alloc.len = cpu_to_le64(conn->slab_size);
 	err = mtier_ctrl_call(conn, &req, &rep, MTIER_CALL_MS);
-	if (!err && (rep.type != MTIER_MSG_ALLOC_REP ||
-		     le64_to_cpu(rep.alloc.len) != conn->slab_size)) {
+	status = le16_to_cpu(rep.status);	/* 0 when no reply came */
+	if (err == -ENOSPC) {
+		WRITE_ONCE(peer->donor_free, 0);
+	} else if (err && err != -ENOMEM && status && status <= MAX_ERRNO) {
+		/* an errno, but not one an ALLOC may get */
+		mtier_conn_fail(conn, "bad reply to a slab request");
+		err = -EPROTO;
+	}
+	len = le64_to_cpu(rep.alloc.len);
+	addr = le64_to_cpu(rep.alloc.addr);
+	/* Exactly the size asked, and every byte of it addressable. */
+	if (!err && (len != conn->slab_size || addr > U64_MAX - (len - 1))) {
 		mtier_conn_fail(conn, "bad reply to a slab request");
 		err = -EPROTO;
 	}
 	if (!err) {
 		rs->peer = peer;
 		rs->gen = conn->gen;
+		rs->size = len;
 		rs->id = le64_to_cpu(rep.alloc.slab);
-		rs->addr = le64_to_cpu(rep.alloc.addr);
+		rs->addr = addr;
 		rs->rkey = le32_to_cpu(rep.alloc.rkey);
 		atomic64_inc(&peer->slabs);
-	} else if (err == -ENOSPC) {
-		WRITE_ONCE(peer->donor_free, 0);
 	}
 	mtier_conn_put(peer);
 	return err;
@@ -928,9 +1009,10 @@ int mtier_peer_alloc_slab(struct mtier_peer *peer, struct mtier_rslab *rs)
  */
 void mtier_peer_free_slab(struct mtier_rslab *rs)
 {
-	struct mtier_msg req = { .type = MTIER_MSG_FREE }, rep;
+	struct mtier_msg req = { .type = MTIER_MSG_FREE }, rep = { };
 	struct mtier_peer *peer = rs->peer;
 	struct mtier_conn *conn;
+	int err;
 
 	atomic64_dec(&peer->slabs);
 	conn = mtier_conn_get(peer);
@@ -938,8 +1020,10 @@ void mtier_peer_free_slab(struct mtier_rslab *rs)
 		return;
 	if (conn->gen == rs->gen) {
 		req.free.slab = cpu_to_le64(rs->id);
-		if (!mtier_ctrl_call(conn, &req, &rep, MTIER_CALL_MS) &&
-		    (rep.type != MTIER_MSG_FREE_REP || rep.free.slab != req.free.slab))
+		err = mtier_ctrl_call(conn, &req, &rep, MTIER_CALL_MS);
+		/* FREE has no error: the donor kept a slab we let go of */
+		if ((!err && rep.free.slab != req.free.slab) ||
+		    (err && rep.status))
 			mtier_conn_fail(conn, "bad reply to a slab release");
 	}
 	mtier_conn_put(peer);
@@ -1095,12 +1179,16 @@ static void mtier_zero_done(struct ib_cq *cq, struct ib_wc *wc)
  * @offset: where in the slab
  * @len: how much
  *
+ * Each write gets the peer's timeout; one that takes longer fails the
+ * connection.
+ *
  * Context: process context; sleeps until the donor has the zeroes.
  */
 int mtier_peer_zero(struct mtier_peer *peer, const struct mtier_rslab *rs,
 		    u64 offset, u64 len)
 {
 	struct mtier_zero_wait zw = { .cqe.done = mtier_zero_done };
+	unsigned long tmo = msecs_to_jiffies(READ_ONCE(peer->timeout_ms));
 	struct ib_sge sge[MTIER_MAX_SEGS];
 	struct mtier_conn *conn;
 	struct mtier_queue *q;
@@ -1140,8 +1228,22 @@ int mtier_peer_zero(struct mtier_peer *peer, const struct mtier_rslab *rs,
 		spin_unlock_irqrestore(&q->lock, flags);
 		if (err)
 			break;
-		/* Bounded: the keepalive fails the connection, which flushes. */
-		wait_for_completion(&zw.done);
+		if (!wait_for_completion_timeout(&zw.done, tmo)) {
+			atomic64_inc(&peer->timeouts);
+			mtier_conn_fail(conn, "zeroing timed out");
+			/*
+			 * The work request points at @zw, on this stack: wait
+			 * for its flush, which comes.  The failure has the
+			 * peer's work (or mtier_client_stop) close the
+			 * connection, and closing drains every queue pair
+			 * before it takes conn_rwsem for writing, which our
+			 * read hold keeps it from; nothing on that path waits
+			 * for us before the drain.
+			 */
+			wait_for_completion(&zw.done);
+			err = -EIO;
+			break;
+		}
 		err = zw.error;
 		offset += chunk;
 		len -= chunk;

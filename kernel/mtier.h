@@ -256,7 +256,7 @@ struct mtier_peer {
 	struct delayed_work work;	/* connect, tear down, reconnect */
 	struct delayed_work ka_work;	/* keepalive */
 	u64 gen_next;			/* under lock */
-	bool stopping;
+	bool stopping;			/* set once: no work queued after */
 	u32 last_error;			/* errno of the last failed connect [rt] */
 	u64 slab_size;			/* the donor's [rt] */
 	u64 donor_free;			/* the donor's free bytes [rt] */

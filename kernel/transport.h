@@ -20,6 +20,7 @@ struct mtier_peer;
  * @peer: the peer it lives on (the tier holds a reference on the peer)
  * @gen: connection generation it was allocated in; it is lost (its data
  *	gone) once the peer's connection is not that generation any more
+ * @size: bytes, the slab size of that connection
  * @id: the donor's id for it
  * @addr: remote address of its first byte
  * @rkey: remote key for RDMA READ and WRITE
@@ -27,6 +28,7 @@ struct mtier_peer;
 struct mtier_rslab {
 	struct mtier_peer *peer;
 	u64 gen;
+	u64 size;
 	u64 id;
 	u64 addr;
 	u32 rkey;
@@ -74,7 +76,8 @@ struct mtier_xfer {
 u64 mtier_peer_gen(struct mtier_peer *peer);
 u64 mtier_peer_slab_size(struct mtier_peer *peer);
 u64 mtier_peer_donor_free(struct mtier_peer *peer);
-int mtier_peer_alloc_slab(struct mtier_peer *peer, struct mtier_rslab *rs);
+int mtier_peer_alloc_slab(struct mtier_peer *peer, u64 size,
+			  struct mtier_rslab *rs);
 void mtier_peer_free_slab(struct mtier_rslab *rs);
 int mtier_peer_submit(struct mtier_peer *peer, unsigned int qid,
 		      struct mtier_xfer *x);
