@@ -63,7 +63,10 @@ failed=0
 for t in "$@"; do
 	n=$((n + 1))
 	echo "# selftests: mtier: $t"
-	before=$(dmesg 2>/dev/null | wc -l)
+	# What the test makes the kernel say: after this marker (or all of
+	# the buffer if the test said so much that the marker is gone).
+	mark="mtier-selftest: $n $t $RANDOM"
+	echo "$mark" >/dev/kmsg 2>/dev/null
 	t0=$(date +%s)
 	timeout --foreground -k 10 "$timeout" "./$t" 2>&1 | sed -u 's/^/# /'
 	rc=${PIPESTATUS[0]}
@@ -77,7 +80,9 @@ for t in "$@"; do
 		fi
 	fi
 	# The rig's scanner decides what a splat is (scripts/vm DMESG_BAD).
-	dmesg 2>/dev/null | tail -n +$((before + 1)) >/tmp/run.dmesg
+	dmesg 2>/dev/null | awk -v m="$mark" '
+		index($0, m) { n = 0; next } { l[++n] = $0 }
+		END { for (i = 1; i <= n; i++) print l[i] }' >/tmp/run.dmesg
 	if ! new=$("$ROOT/scripts/vm" --check-dmesg /tmp/run.dmesg 2>&1); then
 		echo "# kernel log after $t:"
 		echo "$new" | head -n 40 | sed 's/^/#   /'
