@@ -16,7 +16,7 @@ require_rdma
 mtier_load
 mtier_flush
 A=$MTIER_RDMA_ADDR
-ROUNDS=${MTIER_RACE_ROUNDS:-10}
+ROUNDS=${MTIER_RACE_ROUNDS:-5}
 
 check "pool" "$MTIER" pool add rp size 256M slab 16M listen "$A"
 check "peer" "$MTIER" peer add rd addr "$A"
