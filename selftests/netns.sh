@@ -114,19 +114,26 @@ check "deleting $B's tier t0 leaves $A's" \
 "$MTIER" peer del d0 >/dev/null 2>&1
 
 # The monitor of a namespace hears about its own objects only.
-ip netns exec $B timeout 4 "$MTIER" -j monitor >/tmp/netns.monb 2>&1 &
+ip netns exec $B timeout 60 "$MTIER" -j monitor >/tmp/netns.monb 2>&1 &
 monb=$!
-ip netns exec $A timeout 4 "$MTIER" -j monitor >/tmp/netns.mona 2>&1 &
-mona=$!
-timeout 4 "$MTIER" -j monitor >/tmp/netns.mon0 2>&1 &
+timeout 60 "$MTIER" -j monitor >/tmp/netns.mon0 2>&1 &
 mon0=$!
-sleep 1		# let them subscribe
-in_ns $A pool set p0 size 128M
+ip netns exec $A timeout 60 "$MTIER" -j monitor >/tmp/netns.mona 2>&1 &
+mona=$!
+# Started last, A's monitor hears a change once all three have subscribed
+# (a slow kernel, the debug one, may take seconds to start them).
+events() { grep -c '"event"' "$1" 2>/dev/null; }
+heard() { in_ns $A pool set p0 size 128M; [ "$(events /tmp/netns.mona)" -ge 1 ]; }
+wait_for 30 heard
+n0=$(events /tmp/netns.mona)
 in_ns $A peer set d0 keepalive 500
 in_ns $A tier set t0 prefetch sequential
 in_ns $A tier add t1 size 1G peer d0
 in_ns $A tier del t1
-wait $monb $mona $mon0
+wait_for 30 sh -c "[ \$(grep -c '\"event\"' /tmp/netns.mona) -ge $((n0 + 4)) ]"
+sleep 1		# anything B or the initial namespace would wrongly hear
+kill $monb $mona $mon0 2>/dev/null
+wait $monb $mona $mon0 2>/dev/null
 check "the monitor in $A heard $A's changes" \
 	sh -c "[ \$(grep -c '\"event\"' /tmp/netns.mona) -ge 5 ]"
 check "the monitor in $B heard nothing of $A" \
