@@ -153,7 +153,10 @@ for c in $CASES; do
 			sh -c "! timeout 30 blkdiscard -f -o 4096 -l 4096 $dev"
 		ms=$((($(date +%s%N) - t1) / 1000000))
 		echo "# the discard ended after $ms ms"
-		check "deadqp: within the peer's timeout (< 2.5 s)" [ $ms -lt 2500 ]
+		# 1 s timeout and a margin; the debug lane widens it (measured
+		# 2.7 s under KASAN): MTIER_FAULT_BOUND_MS, see scripts/check
+		b=$((${MTIER_FAULT_BOUND_MS:-1500} + 1000))
+		check "deadqp: within the peer's timeout and a margin (< $b ms)" [ $ms -lt $b ]
 		check "deadqp: the kernel says why" logged "zeroing timed out"
 		recover deadqp
 		;;
