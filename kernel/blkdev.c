@@ -36,6 +36,7 @@
 
 #define MTIER_IO_CHUNK		(MTIER_SLAB_MIN >> SECTOR_SHIFT)
 #define MTIER_MAX_DISCARD	(1U << (30 - SECTOR_SHIFT))
+#define MTIER_REQUEUE_MS	1	/* before a requeued request goes again */
 
 int mtier_major;
 static DEFINE_IDA(mtier_index_ida);
@@ -93,6 +94,20 @@ void mtier_cmd_end(struct request *rq, blk_status_t status)
 	cmd->status = status;
 	/* Marks it complete first: a timeout racing with us leaves it be. */
 	blk_mq_complete_request_direct(rq, mtier_complete_rq);
+}
+
+/*
+ * A shortage that passes (the transport could not map the pages): not the
+ * caller's error.  The request goes back to the block layer, which sends
+ * it again a little later.
+ */
+static void mtier_cmd_requeue(struct request *rq)
+{
+	struct mtier_cmd *cmd = blk_mq_rq_to_pdu(rq);
+
+	atomic_dec(&cmd->tier->inflight);
+	blk_mq_requeue_request(rq, false);
+	blk_mq_delay_kick_requeue_list(rq->q, MTIER_REQUEUE_MS);
 }
 
 /* --- The slab map ----------------------------------------------------- */
@@ -358,8 +373,10 @@ static bool mtier_rw_remote(struct mtier_cmd *cmd, struct request *rq)
 	if (err) {
 		cmd->ts = NULL;
 		mtier_tslab_put(ts);
-		mtier_cmd_end(rq, err == -ENOMEM ? BLK_STS_RESOURCE :
-				  BLK_STS_IOERR);
+		if (err == -ENOMEM)
+			mtier_cmd_requeue(rq);
+		else
+			mtier_cmd_end(rq, BLK_STS_IOERR);
 	}
 	return true;
 }

@@ -24,6 +24,12 @@
  *  - The peer outlives its works: mtier_client_stop() sets peer->stopping
  *    (failures stop queueing peer->work), closes the connection (nothing
  *    can fail it after that), and only then cancels peer->work.
+ *  - Send slots of a data queue pair are counted (queue->sq_free, under
+ *    queue->lock): a transfer takes one per work request of its round
+ *    and gets each back with its completion (every work request is
+ *    signaled).  A transfer that finds too few waits on the queue's
+ *    backlog, in order, and completions post it; a full queue pair is
+ *    never a failure.  Killing a queue ends what waits there.
  *  - Nothing a donor sends is used before it is checked: the hello's slab
  *    size, every reply's type and status (mtier_ctrl_check_reply()) and
  *    each reply's payload.  A bad one fails the connection.
@@ -42,6 +48,16 @@
 #define MTIER_CALL_MS		10000	/* control calls other than keepalive */
 #define MTIER_ZERO_BYTES	65536	/* the zero buffer for discards */
 
+static unsigned int data_sq_depth;
+module_param(data_sq_depth, uint, 0444);
+MODULE_PARM_DESC(data_sq_depth,
+		 "send slots per data queue pair (0: every request of a queue in its largest shape; at least "
+		 __stringify(MTIER_XFER_MAX_WR) ")");
+static unsigned int data_max_sge;
+module_param(data_max_sge, uint, 0444);
+MODULE_PARM_DESC(data_max_sge,
+		 "segments per work request, if fewer than the device takes (0: the device's)");
+
 /* One queue pair: the control one (qid -1) or a data one. */
 struct mtier_queue {
 	struct mtier_conn *conn;
@@ -51,8 +67,11 @@ struct mtier_queue {
 	struct completion cm_done;
 	int cm_error;
 	bool connecting;
-	spinlock_t lock;		/* live, and posting on the queue pair */
+	spinlock_t lock;		/* what follows, and posting */
 	bool live;
+	u32 sq_free;			/* send slots not in use */
+	struct list_head backlog;	/* transfers waiting for slots, FIFO */
+	wait_queue_head_t sq_wait;	/* zeroing waiting for a slot */
 };
 
 /* A control request waiting for its reply. */
@@ -68,7 +87,8 @@ struct mtier_conn {
 	u64 gen;
 	struct ib_device *dev;
 	struct ib_pd *pd;
-	u32 max_sge;
+	u32 max_sge_wr, max_sge_rd;	/* segments per WRITE, per READ */
+	u32 sq_depth;			/* send slots of a data queue pair */
 	u64 session;
 	u8 token[MTIER_TOKEN_LEN];	/* the session's, for data queues */
 	u64 slab_size;
@@ -302,6 +322,172 @@ static int mtier_ctrl_call(struct mtier_conn *conn, struct mtier_msg *req,
 	return mtier_ctrl_check_reply(conn, req, rep);
 }
 
+/* --- Transfers and send slots -------------------------------------- */
+
+static enum dma_data_direction mtier_xfer_dir(const struct mtier_xfer *x)
+{
+	return x->write ? DMA_TO_DEVICE : DMA_FROM_DEVICE;
+}
+
+/* Give the request its outcome.  Never under a queue's lock: @done may submit. */
+static void mtier_xfer_end(struct mtier_xfer *x)
+{
+	ib_dma_unmap_sg(x->dev, x->sgl, x->nents, mtier_xfer_dir(x));
+	x->done(x, x->status);
+}
+
+/* End transfers taken off a backlog (or never posted) with an error. */
+static void mtier_xfers_fail(struct list_head *list)
+{
+	struct mtier_xfer *x, *tmp;
+
+	list_for_each_entry_safe(x, tmp, list, wait) {
+		list_del_init(&x->wait);
+		x->status = BLK_STS_IOERR;
+		mtier_xfer_end(x);
+	}
+}
+
+static u32 mtier_xfer_max_sge(const struct mtier_conn *conn,
+			      const struct mtier_xfer *x)
+{
+	return x->write ? conn->max_sge_wr : conn->max_sge_rd;
+}
+
+/* Work requests, hence send slots, of @x's next round. */
+static int mtier_xfer_round(const struct mtier_conn *conn,
+			    const struct mtier_xfer *x)
+{
+	return min_t(int, DIV_ROUND_UP(x->mapped - x->next,
+				       mtier_xfer_max_sge(conn, x)),
+		     MTIER_XFER_MAX_WR);
+}
+
+/*
+ * Post @x's next round, taking its slots.  q->lock held; the queue is live
+ * and has the slots.  Returns false when nothing of it is in flight any
+ * more and the caller must end it (the post failed; so did the connection).
+ */
+static bool mtier_xfer_post(struct mtier_queue *q, struct mtier_xfer *x)
+{
+	struct mtier_conn *conn = q->conn;
+	u32 max_sge = mtier_xfer_max_sge(conn, x);
+	int i, k, nr_wr = mtier_xfer_round(conn, x);
+	struct ib_rdma_wr wr[MTIER_XFER_MAX_WR];
+	const struct ib_send_wr *bad;
+	int err;
+
+	for (i = 0; i < nr_wr; i++) {
+		int nsge = min_t(int, max_sge, x->mapped - x->next);
+
+		memset(&wr[i], 0, sizeof(wr[i]));
+		wr[i].wr.next = i + 1 < nr_wr ? &wr[i + 1].wr : NULL;
+		wr[i].wr.wr_cqe = &x->cqe;
+		wr[i].wr.opcode = x->write ? IB_WR_RDMA_WRITE : IB_WR_RDMA_READ;
+		wr[i].wr.send_flags = IB_SEND_SIGNALED;
+		wr[i].wr.sg_list = &x->sge[x->next];
+		wr[i].wr.num_sge = nsge;
+		wr[i].remote_addr = x->remote;
+		wr[i].rkey = x->rs->rkey;
+		for (k = 0; k < nsge; k++)
+			x->remote += x->sge[x->next + k].length;
+		x->next += nsge;
+	}
+	q->sq_free -= nr_wr;
+	atomic_set(&x->pending, nr_wr);
+	err = ib_post_send(q->cm_id->qp, &wr[0].wr, &bad);
+	if (likely(!err))
+		return true;
+
+	/* Those before @bad were posted and will complete: the rest not. */
+	for (i = 0; i < nr_wr && &wr[i].wr != bad; i++)
+		;
+	q->sq_free += nr_wr - i;
+	x->status = BLK_STS_IOERR;
+	x->next = x->mapped;
+	mtier_conn_fail(conn, "cannot post a transfer");
+	return !atomic_sub_and_test(nr_wr - i, &x->pending);
+}
+
+/*
+ * Post @x's next round, or queue it behind the transfers already waiting
+ * for slots.  q->lock held.  Returns false when the caller must end it.
+ */
+static bool mtier_xfer_queue(struct mtier_queue *q, struct mtier_xfer *x)
+{
+	if (!q->live)
+		return false;
+	if (list_empty(&q->backlog) &&
+	    q->sq_free >= mtier_xfer_round(q->conn, x))
+		return mtier_xfer_post(q, x);
+	list_add_tail(&x->wait, &q->backlog);
+	atomic64_inc(&q->conn->peer->sq_waits);
+	return true;
+}
+
+/*
+ * A work request of the queue completed: its slot is free again.  Post
+ * what waits for slots; what cannot be posted goes to @failed.
+ */
+static void mtier_queue_slot_done(struct mtier_queue *q,
+				  struct list_head *failed)
+{
+	struct mtier_xfer *x;
+	unsigned long flags;
+
+	spin_lock_irqsave(&q->lock, flags);
+	q->sq_free++;
+	while (q->live &&
+	       (x = list_first_entry_or_null(&q->backlog, struct mtier_xfer,
+					     wait)) &&
+	       q->sq_free >= mtier_xfer_round(q->conn, x)) {
+		list_del_init(&x->wait);
+		if (!mtier_xfer_post(q, x))
+			list_add_tail(&x->wait, failed);
+	}
+	spin_unlock_irqrestore(&q->lock, flags);
+	if (wq_has_sleeper(&q->sq_wait))
+		wake_up(&q->sq_wait);
+}
+
+static void mtier_xfer_done(struct ib_cq *cq, struct ib_wc *wc)
+{
+	struct mtier_xfer *x = container_of(wc->wr_cqe, struct mtier_xfer, cqe);
+	struct mtier_queue *q = cq->cq_context;
+	unsigned long flags;
+	LIST_HEAD(failed);
+	bool going;
+
+	if (unlikely(wc->status != IB_WC_SUCCESS)) {
+		x->status = BLK_STS_IOERR;
+		x->next = x->mapped;
+		if (wc->status != IB_WC_WR_FLUSH_ERR) {
+			atomic64_inc(&q->conn->peer->errors);
+			mtier_conn_fail(q->conn, ib_wc_status_msg(wc->status));
+		}
+	}
+	mtier_queue_slot_done(q, &failed);
+	if (atomic_dec_and_test(&x->pending)) {
+		/* The round is over: the next one, or the end. */
+		going = false;
+		if (x->next < x->mapped) {
+			spin_lock_irqsave(&q->lock, flags);
+			going = mtier_xfer_queue(q, x);
+			spin_unlock_irqrestore(&q->lock, flags);
+			if (!going)
+				x->status = BLK_STS_IOERR;
+		}
+		if (!going)
+			list_add_tail(&x->wait, &failed);
+	}
+	/* (a transfer that ends well ends here too, with its status) */
+	while (!list_empty(&failed)) {
+		x = list_first_entry(&failed, struct mtier_xfer, wait);
+		list_del_init(&x->wait);
+		mtier_xfer_end(x);
+	}
+}
+
 /* --- Queues ----------------------------------------------------------- */
 
 static int mtier_client_cm_handler(struct rdma_cm_id *id,
@@ -333,8 +519,19 @@ static int mtier_conn_setup_device(struct mtier_conn *conn,
 		return err;
 	}
 	conn->dev = dev;
-	conn->max_sge = min3(dev->attrs.max_send_sge, dev->attrs.max_sge_rd,
-			     MTIER_MAX_SEGS);
+	conn->max_sge_wr = clamp_t(u32, dev->attrs.max_send_sge, 1,
+				   MTIER_MAX_SEGS);
+	if (data_max_sge)
+		conn->max_sge_wr = min(conn->max_sge_wr, data_max_sge);
+	conn->max_sge_rd = clamp_t(u32, dev->attrs.max_sge_rd, 1,
+				   conn->max_sge_wr);
+	/* Enough for every request of a queue in its largest shape. */
+	if (dev->attrs.max_qp_wr < MTIER_XFER_MAX_WR)
+		return -EOPNOTSUPP;
+	conn->sq_depth = data_sq_depth ?:
+			 MTIER_QUEUE_DEPTH * MTIER_XFER_MAX_WR + 1;
+	conn->sq_depth = clamp_t(u32, conn->sq_depth, MTIER_XFER_MAX_WR,
+				 dev->attrs.max_qp_wr);
 	return 0;
 }
 
@@ -342,8 +539,7 @@ static int mtier_queue_create_qp(struct mtier_queue *q)
 {
 	struct mtier_conn *conn = q->conn;
 	bool ctrl = q->qid < 0;
-	int depth = ctrl ? 2 * MTIER_CTRL_DEPTH + 2 :
-			   MTIER_QUEUE_DEPTH * MTIER_XFER_MAX_WR + 1;
+	int depth = ctrl ? 2 * MTIER_CTRL_DEPTH + 2 : conn->sq_depth;
 	struct ib_qp_init_attr attr = {
 		.event_handler = mtier_queue_qp_event,
 		.qp_context = q,
@@ -352,7 +548,7 @@ static int mtier_queue_create_qp(struct mtier_queue *q)
 		.cap = {
 			.max_send_wr = depth,
 			.max_recv_wr = ctrl ? MTIER_CTRL_DEPTH + 1 : 1,
-			.max_send_sge = ctrl ? 1 : conn->max_sge,
+			.max_send_sge = ctrl ? 1 : conn->max_sge_wr,
 			.max_recv_sge = 1,
 		},
 	};
@@ -373,6 +569,7 @@ static int mtier_queue_create_qp(struct mtier_queue *q)
 		ib_free_cq(q->cq);
 		q->cq = NULL;
 	}
+	q->sq_free = depth;
 	return err;
 }
 
@@ -502,6 +699,8 @@ static void mtier_queue_init(struct mtier_conn *conn, struct mtier_queue *q)
 {
 	q->conn = conn;
 	spin_lock_init(&q->lock);
+	INIT_LIST_HEAD(&q->backlog);
+	init_waitqueue_head(&q->sq_wait);
 }
 
 static int mtier_queue_connect(struct mtier_conn *conn, struct mtier_queue *q)
@@ -536,10 +735,14 @@ static void mtier_queue_kill(struct mtier_queue *q)
 {
 	struct ib_qp_attr attr = { .qp_state = IB_QPS_ERR };
 	unsigned long flags;
+	LIST_HEAD(waiting);
 
 	spin_lock_irqsave(&q->lock, flags);
 	q->live = false;
+	list_splice_init(&q->backlog, &waiting);
 	spin_unlock_irqrestore(&q->lock, flags);
+	wake_up_all(&q->sq_wait);
+	mtier_xfers_fail(&waiting);
 	if (q->cm_id && q->cm_id->qp)
 		ib_modify_qp(q->cm_id->qp, &attr, IB_QP_STATE);
 }
@@ -1029,25 +1232,6 @@ void mtier_peer_free_slab(struct mtier_rslab *rs)
 	mtier_conn_put(peer);
 }
 
-static void mtier_xfer_done(struct ib_cq *cq, struct ib_wc *wc)
-{
-	struct mtier_xfer *x = container_of(wc->wr_cqe, struct mtier_xfer, cqe);
-	struct mtier_queue *q = cq->cq_context;
-
-	if (unlikely(wc->status != IB_WC_SUCCESS)) {
-		x->status = BLK_STS_IOERR;
-		if (wc->status != IB_WC_WR_FLUSH_ERR) {
-			atomic64_inc(&q->conn->peer->errors);
-			mtier_conn_fail(q->conn, ib_wc_status_msg(wc->status));
-		}
-	}
-	if (atomic_dec_and_test(&x->pending)) {
-		ib_dma_unmap_sg(x->dev, x->sgl, x->nents,
-				x->write ? DMA_TO_DEVICE : DMA_FROM_DEVICE);
-		x->done(x, x->status);
-	}
-}
-
 /**
  * mtier_peer_submit - start a one-sided transfer
  * @peer: the peer holding the slab
@@ -1055,8 +1239,9 @@ static void mtier_xfer_done(struct ib_cq *cq, struct ib_wc *wc)
  * @x: the transfer
  *
  * The request's pages are mapped for the peer's device and moved by RDMA
- * READ or WRITE straight from or into them; several work requests when
- * there are more segments than the device takes in one.
+ * READ or WRITE straight from or into them, in as many work requests as
+ * the device needs for its segments.  When the queue pair has no send
+ * slots free, the transfer waits for them on the queue's backlog.
  *
  * Context: any; does not sleep.
  * Return: 0 when @x->done will be called, or an error when nothing was
@@ -1065,15 +1250,12 @@ static void mtier_xfer_done(struct ib_cq *cq, struct ib_wc *wc)
 int mtier_peer_submit(struct mtier_peer *peer, unsigned int qid,
 		      struct mtier_xfer *x)
 {
-	enum dma_data_direction dir = x->write ? DMA_TO_DEVICE : DMA_FROM_DEVICE;
-	struct ib_rdma_wr wr[MTIER_XFER_MAX_WR];
-	const struct ib_send_wr *bad;
 	struct scatterlist *sg;
 	struct mtier_conn *conn;
 	struct mtier_queue *q;
 	unsigned long flags;
-	int i, n, nr_wr, err;
-	u64 remote;
+	bool going;
+	int i, err;
 
 	rcu_read_lock();
 	conn = rcu_dereference(peer->conn);
@@ -1082,7 +1264,8 @@ int mtier_peer_submit(struct mtier_peer *peer, unsigned int qid,
 		goto out;
 	}
 	x->dev = conn->dev;
-	x->mapped = ib_dma_map_sg(conn->dev, x->sgl, x->nents, dir);
+	x->mapped = ib_dma_map_sg(conn->dev, x->sgl, x->nents,
+				  mtier_xfer_dir(x));
 	if (!x->mapped) {
 		err = -ENOMEM;
 		goto out;
@@ -1092,62 +1275,30 @@ int mtier_peer_submit(struct mtier_peer *peer, unsigned int qid,
 		x->sge[i].length = sg_dma_len(sg);
 		x->sge[i].lkey = conn->pd->local_dma_lkey;
 	}
-	nr_wr = DIV_ROUND_UP(x->mapped, conn->max_sge);
-	if (nr_wr > MTIER_XFER_MAX_WR) {
-		err = -EINVAL;
-		goto out_unmap;
-	}
-	remote = x->rs->addr + x->offset;
-	for (i = 0, n = 0; i < nr_wr; i++) {
-		int k, nsge = min_t(int, conn->max_sge, x->mapped - n);
-
-		memset(&wr[i], 0, sizeof(wr[i]));
-		wr[i].wr.next = i + 1 < nr_wr ? &wr[i + 1].wr : NULL;
-		wr[i].wr.wr_cqe = &x->cqe;
-		wr[i].wr.opcode = x->write ? IB_WR_RDMA_WRITE : IB_WR_RDMA_READ;
-		wr[i].wr.send_flags = IB_SEND_SIGNALED;
-		wr[i].wr.sg_list = &x->sge[n];
-		wr[i].wr.num_sge = nsge;
-		wr[i].remote_addr = remote;
-		wr[i].rkey = x->rs->rkey;
-		for (k = 0; k < nsge; k++)
-			remote += x->sge[n + k].length;
-		n += nsge;
-	}
+	x->next = 0;
+	x->remote = x->rs->addr + x->offset;
 	x->cqe.done = mtier_xfer_done;
 	x->status = BLK_STS_OK;
-	atomic_set(&x->pending, nr_wr);
+	INIT_LIST_HEAD(&x->wait);
 
 	/* The last queue pair is the prefetches'; demand never waits on it. */
 	q = &conn->data[qid == MTIER_QID_PREFETCH ? conn->nr_data - 1 :
 			qid % (conn->nr_data - 1)];
 	spin_lock_irqsave(&q->lock, flags);
-	if (!q->live) {
-		spin_unlock_irqrestore(&q->lock, flags);
-		err = -EIO;
-		goto out_unmap;
-	}
-	err = ib_post_send(q->cm_id->qp, &wr[0].wr, &bad);
+	going = mtier_xfer_queue(q, x);
 	spin_unlock_irqrestore(&q->lock, flags);
-	if (err) {
-		/* Those before @bad were posted and will complete. */
-		for (i = 0; i < nr_wr && &wr[i].wr != bad; i++)
-			;
-		if (!i)
-			goto out_unmap;
-		x->status = BLK_STS_IOERR;
-		mtier_conn_fail(conn, "cannot post a transfer");
-		if (atomic_sub_and_test(nr_wr - i, &x->pending)) {
-			ib_dma_unmap_sg(x->dev, x->sgl, x->nents, dir);
-			x->done(x, x->status);
-		}
+	if (going) {
 		err = 0;
+		goto out;
 	}
-	rcu_read_unlock();
-	return err;
-
-out_unmap:
-	ib_dma_unmap_sg(conn->dev, x->sgl, x->nents, dir);
+	if (x->next) {
+		/* Its post failed, and so did the connection: end it. */
+		rcu_read_unlock();
+		mtier_xfer_end(x);
+		return 0;
+	}
+	err = -EIO;
+	ib_dma_unmap_sg(conn->dev, x->sgl, x->nents, mtier_xfer_dir(x));
 out:
 	rcu_read_unlock();
 	return err;
@@ -1165,11 +1316,40 @@ static void mtier_zero_done(struct ib_cq *cq, struct ib_wc *wc)
 {
 	struct mtier_zero_wait *zw = container_of(wc->wr_cqe,
 						  struct mtier_zero_wait, cqe);
+	LIST_HEAD(failed);
 
 	if (wc->status != IB_WC_SUCCESS)
 		zw->error = -EIO;
+	mtier_queue_slot_done(cq->cq_context, &failed);
+	mtier_xfers_fail(&failed);
 	if (atomic_dec_and_test(&zw->pending))
 		complete(&zw->done);
+}
+
+/*
+ * Post a zeroing write when the queue has a slot (it goes before the
+ * transfers waiting: zeroing is rare, one write at a time, and sleeps).
+ * A wait_event condition: true once posted (*@err 0) or never to be.
+ */
+static bool mtier_zero_post(struct mtier_queue *q, struct ib_rdma_wr *wr,
+			    int *err)
+{
+	unsigned long flags;
+	bool ended = true;
+
+	spin_lock_irqsave(&q->lock, flags);
+	if (!q->live) {
+		*err = -EIO;
+	} else if (q->sq_free) {
+		q->sq_free--;
+		*err = ib_post_send(q->cm_id->qp, &wr->wr, NULL);
+		if (*err)
+			q->sq_free++;
+	} else {
+		ended = false;
+	}
+	spin_unlock_irqrestore(&q->lock, flags);
+	return ended;
 }
 
 /**
@@ -1193,7 +1373,6 @@ int mtier_peer_zero(struct mtier_peer *peer, const struct mtier_rslab *rs,
 	struct mtier_conn *conn;
 	struct mtier_queue *q;
 	struct ib_rdma_wr wr;
-	unsigned long flags;
 	int err = 0, n;
 
 	conn = mtier_conn_get(peer);
@@ -1207,7 +1386,7 @@ int mtier_peer_zero(struct mtier_peer *peer, const struct mtier_rslab *rs,
 	while (len && !err) {
 		u64 chunk = 0;
 
-		for (n = 0; n < conn->max_sge && chunk < len; n++) {
+		for (n = 0; n < conn->max_sge_wr && chunk < len; n++) {
 			sge[n].addr = conn->zero_dma;
 			sge[n].length = min_t(u64, MTIER_ZERO_BYTES, len - chunk);
 			sge[n].lkey = conn->pd->local_dma_lkey;
@@ -1223,9 +1402,13 @@ int mtier_peer_zero(struct mtier_peer *peer, const struct mtier_rslab *rs,
 		wr.rkey = rs->rkey;
 		init_completion(&zw.done);
 		atomic_set(&zw.pending, 1);
-		spin_lock_irqsave(&q->lock, flags);
-		err = q->live ? ib_post_send(q->cm_id->qp, &wr.wr, NULL) : -EIO;
-		spin_unlock_irqrestore(&q->lock, flags);
+		if (!wait_event_timeout(q->sq_wait,
+					mtier_zero_post(q, &wr, &err), tmo)) {
+			atomic64_inc(&peer->timeouts);
+			mtier_conn_fail(conn, "no send slot for zeroing");
+			err = -EIO;
+			break;
+		}
 		if (err)
 			break;
 		if (!wait_for_completion_timeout(&zw.done, tmo)) {

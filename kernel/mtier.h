@@ -232,7 +232,7 @@ struct mtier_pool {
  * @tiers: tiers holding a reference on this peer [cfg]
  * @state: enum mtier_peer_state [rt]
  * @rtt_us: last round-trip time [rt]
- * @slabs, @connects, @errors, @timeouts: counters [rt]
+ * @slabs, @connects, @errors, @timeouts, @sq_waits: counters [rt]
  *
  * The connection's fields are described in client.c.
  */
@@ -248,6 +248,7 @@ struct mtier_peer {
 	atomic64_t connects;
 	atomic64_t errors;
 	atomic64_t timeouts;
+	atomic64_t sq_waits;
 
 	/* client.c */
 	struct mutex lock;		/* opening and closing conn */

@@ -341,6 +341,7 @@ static int mtier_nl_fill_peer(struct sk_buff *skb, struct mtier_obj *obj)
 	static const u16 stat_attrs[] = {
 		MTIER_A_PEER_STATS_SLABS, MTIER_A_PEER_STATS_CONNECTS,
 		MTIER_A_PEER_STATS_ERRORS, MTIER_A_PEER_STATS_TIMEOUTS,
+		MTIER_A_PEER_STATS_SQ_WAITS,
 	};
 	struct mtier_peer *peer = to_peer(obj);
 	u64 stats[] = {
@@ -348,6 +349,7 @@ static int mtier_nl_fill_peer(struct sk_buff *skb, struct mtier_obj *obj)
 		atomic64_read(&peer->connects),
 		atomic64_read(&peer->errors),
 		atomic64_read(&peer->timeouts),
+		atomic64_read(&peer->sq_waits),
 	};
 
 	BUILD_BUG_ON(ARRAY_SIZE(stats) != ARRAY_SIZE(stat_attrs));

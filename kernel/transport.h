@@ -35,14 +35,17 @@ struct mtier_rslab {
 };
 
 /*
- * The largest number of segments a request may have, and of work requests
- * one transfer may take on a queue pair (segments are split over several
- * work requests when the device takes fewer SGEs per request).
+ * The largest number of segments a request may have, whatever the device.
+ * A transfer is split into work requests of as many segments as the
+ * device takes in one (its max_send_sge for a WRITE, max_sge_rd for a
+ * READ), and those are posted in rounds of at most MTIER_XFER_MAX_WR: a
+ * device that takes few segments per work request makes a transfer take
+ * more rounds, never fail.
  */
 #define MTIER_MAX_SEGS		64
+#define MTIER_XFER_MAX_WR	8
 /* The queue of low-priority transfers (prefetches): a queue pair of its own. */
 #define MTIER_QID_PREFETCH	(~0U)
-#define MTIER_XFER_MAX_WR	8
 
 /**
  * struct mtier_xfer - one one-sided transfer between a request and a slab
@@ -54,7 +57,10 @@ struct mtier_rslab {
  * @len: bytes
  * @done: called once, from completion context, with the outcome
  *
- * The rest is the transport's.
+ * The rest is the transport's: the mapped segments, the round in flight
+ * (@pending work requests), where the next round starts (@next segment,
+ * @remote address), and @wait, the entry on its queue's backlog while it
+ * waits for send slots.
  */
 struct mtier_xfer {
 	struct scatterlist *sgl;
@@ -67,8 +73,11 @@ struct mtier_xfer {
 
 	struct ib_device *dev;
 	int mapped;
-	atomic_t pending;		/* work requests not completed */
+	int next;
+	u64 remote;
+	atomic_t pending;
 	blk_status_t status;
+	struct list_head wait;
 	struct ib_cqe cqe;
 	struct ib_sge sge[MTIER_MAX_SEGS];
 };

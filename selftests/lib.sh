@@ -58,12 +58,13 @@ mtier_load() {
 }
 
 # insmod does not load dependencies: load what modinfo says first.
+# Arguments are module parameters.
 mtier_insmod() {
 	local dep
 	for dep in $(modinfo -F depends "$MTIER_KO" | tr , ' '); do
 		modprobe -q "$dep" || return 1
 	done
-	insmod "$MTIER_KO"
+	insmod "$MTIER_KO" "$@"
 }
 
 mtier_unload_if_loaded_here() {

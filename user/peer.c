@@ -43,6 +43,7 @@ static const char *const peer_stats_names[MTIER_A_PEER_STATS_MAX + 1] = {
 	[MTIER_A_PEER_STATS_CONNECTS] = "connects",
 	[MTIER_A_PEER_STATS_ERRORS]   = "errors",
 	[MTIER_A_PEER_STATS_TIMEOUTS] = "timeouts",
+	[MTIER_A_PEER_STATS_SQ_WAITS] = "sq-waits",
 };
 
 static const struct attr_set peer_stats_set = {
