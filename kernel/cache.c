@@ -542,10 +542,16 @@ void mtier_cache_destroy(struct mtier_tier *tier)
 		return;
 	shrinker_free(c->shrinker);
 	wait_var_event(&c->ios, !atomic_read(&c->ios));
+	/*
+	 * Nothing else can touch the cache now, but the map's lock is one
+	 * that completions take (under c->lock): take it the same way.
+	 */
+	spin_lock_irq(&c->lock);
 	xa_for_each(&c->map, index, cp) {
 		mtier_cpage_unlink(c, cp);
 		list_add(&cp->lru, &dead);
 	}
+	spin_unlock_irq(&c->lock);
 	xa_destroy(&c->map);
 	mtier_cache_free_list(tier, &dead, true);
 	atomic64_set(&tier->cache_bytes, 0);

@@ -71,6 +71,14 @@
 #define MTIER_JOIN_WINDOW_MS		10000
 /* A reply the client has not taken after this long ends its session too. */
 #define MTIER_DONOR_REPLY_MS	MTIER_DONOR_WR_MS
+/*
+ * Our own retry limits for the control queue pair, not the client's (7
+ * would be "forever" for RNR).  Three RNR retries of at most 655 ms (the
+ * client's RNR timer) end a reply the client takes no receive for in
+ * under 3 s, before the reply watchdog.
+ */
+#define MTIER_DONOR_RETRY	6
+#define MTIER_DONOR_RNR_RETRY	3
 
 /*
  * The context of every cm_id of the donor is one of these two, told apart
@@ -125,6 +133,7 @@ struct mtier_session {
 	struct ib_cq *cq;		/* control queue pair */
 	struct ib_cq *data_cq;		/* data queue pairs: nothing is posted */
 	struct rdma_cm_id *ctrl;
+	struct ib_qp *ctrl_qp;		/* ours, not the cm_id's: see accept */
 
 	struct mutex lock;		/* data[], nr_data, slabs, dead */
 	struct rdma_cm_id **data;
@@ -254,7 +263,7 @@ static int mtier_session_post_send(struct mtier_session *sess,
 
 	spin_lock_irqsave(&sess->post_lock, flags);
 	if (!sess->closing)
-		err = ib_post_send(sess->ctrl->qp, wr, NULL);
+		err = ib_post_send(sess->ctrl_qp, wr, NULL);
 	spin_unlock_irqrestore(&sess->post_lock, flags);
 	return err;
 }
@@ -429,7 +438,7 @@ static int mtier_session_post_recv(struct mtier_session *sess, int i)
 
 	spin_lock_irqsave(&sess->post_lock, flags);
 	if (!sess->closing)
-		err = ib_post_recv(sess->ctrl->qp, &wr, NULL);
+		err = ib_post_recv(sess->ctrl_qp, &wr, NULL);
 	spin_unlock_irqrestore(&sess->post_lock, flags);
 	return err;
 }
@@ -443,7 +452,7 @@ static void mtier_session_tx_done(struct ib_cq *cq, struct ib_wc *wc)
 	WRITE_ONCE(slot->tx_busy, false);
 	wake_up(&sess->tx_wait);
 	if (wc->status != IB_WC_SUCCESS && wc->status != IB_WC_WR_FLUSH_ERR)
-		mtier_session_kill(sess, "send failed");
+		mtier_session_kill(sess, ib_wc_status_msg(wc->status));
 }
 
 static void mtier_session_rx_done(struct ib_cq *cq, struct ib_wc *wc)
@@ -675,8 +684,7 @@ static void mtier_session_release_work(struct work_struct *work)
 	 * also ends a session work waiting for one; no completion can queue
 	 * the session work after the drain, so cancelling it is final.
 	 */
-	if (sess->ctrl->qp)
-		ib_drain_qp(sess->ctrl->qp);
+	ib_drain_qp(sess->ctrl_qp);
 	cancel_work_sync(&sess->work);
 
 	/* The queue pairs are dead: deregistering invalidates every key. */
@@ -685,8 +693,7 @@ static void mtier_session_release_work(struct work_struct *work)
 		mtier_dslab_release(sess, ds, false);
 	}
 	xa_destroy(&sess->slabs);
-	if (sess->ctrl->qp)
-		rdma_destroy_qp(sess->ctrl);
+	ib_destroy_qp(sess->ctrl_qp);
 
 	for (i = 0; i < sess->nr_data; i++) {
 		if (sess->data[i]) {
@@ -757,20 +764,93 @@ static void mtier_session_qp_event(struct ib_event *event, void *ctx)
 		mtier_session_kill(sess, "queue pair error");
 }
 
-static int mtier_session_create_qp(struct mtier_session *sess,
-				   struct rdma_cm_id *id, bool ctrl)
+/*
+ * The control queue pair is created here and moved through its states by
+ * us, not by rdma_cm (which would give it the client's retry limits: on
+ * the accepting side it copies them from the connect request).  It is in
+ * INIT on return, ready for receives.
+ */
+static int mtier_session_create_ctrl_qp(struct mtier_session *sess,
+					struct rdma_cm_id *id)
 {
 	struct ib_qp_init_attr attr = {
 		.event_handler = mtier_session_qp_event,
 		.qp_context = sess,
-		.send_cq = ctrl ? sess->cq : sess->data_cq,
-		.recv_cq = ctrl ? sess->cq : sess->data_cq,
+		.send_cq = sess->cq,
+		.recv_cq = sess->cq,
 		.sq_sig_type = IB_SIGNAL_REQ_WR,
 		.qp_type = IB_QPT_RC,
 		.cap = {
-			/* control: replies, and a REG_MR or LOCAL_INV each */
-			.max_send_wr = ctrl ? 2 * MTIER_CTRL_DEPTH + 1 : 1,
-			.max_recv_wr = ctrl ? MTIER_CTRL_DEPTH : 1,
+			/* replies, and a REG_MR or LOCAL_INV each */
+			.max_send_wr = 2 * MTIER_CTRL_DEPTH + 1,
+			.max_recv_wr = MTIER_CTRL_DEPTH,
+			.max_send_sge = 1,
+			.max_recv_sge = 1,
+		},
+	};
+	struct ib_qp_attr qp_attr = { .qp_state = IB_QPS_INIT };
+	struct ib_qp *qp;
+	int mask, err;
+
+	qp = ib_create_qp(sess->pd, &attr);
+	if (IS_ERR(qp))
+		return PTR_ERR(qp);
+	err = rdma_init_qp_attr(id, &qp_attr, &mask);
+	if (!err)
+		err = ib_modify_qp(qp, &qp_attr, mask);
+	if (err) {
+		ib_destroy_qp(qp);
+		return err;
+	}
+	sess->ctrl_qp = qp;
+	return 0;
+}
+
+/*
+ * Ready to receive, then to send, with our own retry limits: a client that
+ * stops taking our replies (no receive posted) costs a bounded number of
+ * retries, after which the reply completes in error and the session ends.
+ */
+static int mtier_session_ctrl_qp_ready(struct mtier_session *sess,
+				       struct rdma_cm_id *id,
+				       u32 responder_resources)
+{
+	struct ib_qp_attr attr = { .qp_state = IB_QPS_RTR };
+	int mask, err;
+
+	err = rdma_init_qp_attr(id, &attr, &mask);
+	if (err)
+		return err;
+	attr.max_dest_rd_atomic = responder_resources;
+	err = ib_modify_qp(sess->ctrl_qp, &attr, mask);
+	if (err)
+		return err;
+	memset(&attr, 0, sizeof(attr));
+	attr.qp_state = IB_QPS_RTS;
+	err = rdma_init_qp_attr(id, &attr, &mask);
+	if (err)
+		return err;
+	attr.max_rd_atomic = 0;
+	attr.retry_cnt = MTIER_DONOR_RETRY;
+	attr.rnr_retry = MTIER_DONOR_RNR_RETRY;
+	mask |= IB_QP_RETRY_CNT | IB_QP_RNR_RETRY;
+	return ib_modify_qp(sess->ctrl_qp, &attr, mask);
+}
+
+/* A data queue pair: the client reads and writes through it; we post nothing. */
+static int mtier_session_create_data_qp(struct mtier_session *sess,
+					struct rdma_cm_id *id)
+{
+	struct ib_qp_init_attr attr = {
+		.event_handler = mtier_session_qp_event,
+		.qp_context = sess,
+		.send_cq = sess->data_cq,
+		.recv_cq = sess->data_cq,
+		.sq_sig_type = IB_SIGNAL_REQ_WR,
+		.qp_type = IB_QPT_RC,
+		.cap = {
+			.max_send_wr = 1,
+			.max_recv_wr = 1,
 			.max_send_sge = 1,
 			.max_recv_sge = 1,
 		},
@@ -807,7 +887,16 @@ static int mtier_session_accept(struct mtier_session *sess,
 		.rnr_retry_count = 7,
 	};
 
+	int err;
+
 	memcpy(rep.token, sess->token, sizeof(rep.token));
+	if (id == sess->ctrl) {
+		err = mtier_session_ctrl_qp_ready(sess, id,
+						  param.responder_resources);
+		if (err)
+			return err;
+		param.qp_num = sess->ctrl_qp->qp_num;
+	}
 	return rdma_accept(id, &param);
 }
 
@@ -897,7 +986,7 @@ static struct mtier_session *mtier_session_create(struct mtier_pool *pool,
 		err = -ENOMEM;
 		goto err_rx_map;
 	}
-	err = mtier_session_create_qp(sess, id, true);
+	err = mtier_session_create_ctrl_qp(sess, id);
 	if (err)
 		goto err_tx_map;
 	for (i = 0; i < MTIER_CTRL_DEPTH; i++) {
@@ -909,7 +998,7 @@ static struct mtier_session *mtier_session_create(struct mtier_pool *pool,
 	return sess;
 
 err_qp:
-	rdma_destroy_qp(id);
+	ib_destroy_qp(sess->ctrl_qp);
 err_tx_map:
 	ib_dma_unmap_single(dev, sess->tx_dma,
 			    MTIER_CTRL_DEPTH * sizeof(*sess->tx), DMA_TO_DEVICE);
@@ -1063,7 +1152,7 @@ static int mtier_donor_connect_data(struct mtier_pool *pool,
 	else if (qid >= sess->max_data || sess->data[qid])
 		err = -EINVAL;
 	else
-		err = mtier_session_create_qp(sess, id, false);
+		err = mtier_session_create_data_qp(sess, id);
 	if (!err) {
 		sess->data[qid] = id;
 		sess->nr_data = max_t(u16, sess->nr_data, qid + 1);

@@ -716,6 +716,12 @@ TEST_F(donor, client_posting_no_receives)
 	TH_LOG("the session ended %d ms later", ms);
 	EXPECT_LE(0, ms);
 	EXPECT_EQ(0, pool_stat(&self->s, USED));
+	/*
+	 * By the donor's own RNR retry limit (the reply failed), not by the
+	 * client's "retry forever" nor by the reply watchdog behind it.
+	 */
+	EXPECT_EQ(0, system("dmesg | tail -n 100 | "
+			    "grep -q 'ended: RNR retry counter exceeded'"));
 }
 
 /*

@@ -86,6 +86,10 @@ for t in "$@"; do
 	if ! new=$("$ROOT/scripts/vm" --check-dmesg /tmp/run.dmesg 2>&1); then
 		echo "# kernel log after $t:"
 		echo "$new" | head -n 40 | sed 's/^/#   /'
+		# and the first splat whole, for whoever reads a CI log
+		first=$(echo "$new" | sed -n '1s/^[^:]*:\([0-9]*\):.*/\1/p')
+		[ -n "$first" ] && sed -n "$((first > 5 ? first - 5 : 1)),$((first + 120))p" \
+			/tmp/run.dmesg | sed 's/^/#   | /'
 		[ $rc = 0 ] || [ $rc = 4 ] && rc=99
 	fi
 	case $rc in
