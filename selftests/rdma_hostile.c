@@ -718,9 +718,10 @@ TEST_F(donor, client_posting_no_receives)
 	EXPECT_EQ(0, pool_stat(&self->s, USED));
 	/*
 	 * On hardware the donor's own RNR retry limit (3) fails the reply
-	 * and ends the session within seconds.  SoftRoCE reports the reply
-	 * sent after three RNR NAKs (its counters: rcvd_rnr_err 3,
-	 * retry_rnr_exceeded_err 0), so here the lease ends it (~15 s).
+	 * and ends the session within seconds.  SoftRoCE reports such a
+	 * reply sent after one RNR NAK (the counters after this file's three
+	 * such replies: rcvd_rnr_err 3, retry_rnr_exceeded_err 0), so here
+	 * the lease ends it (~15 s).
 	 */
 }
 
