@@ -764,6 +764,27 @@ static void mtier_session_qp_event(struct ib_event *event, void *ctx)
 		mtier_session_kill(sess, "queue pair error");
 }
 
+/* What a session's queue pairs have in common: RC, one SGE, on @cq. */
+static struct ib_qp_init_attr mtier_session_qp_attr(struct mtier_session *sess,
+						    struct ib_cq *cq,
+						    u32 send_wr, u32 recv_wr)
+{
+	return (struct ib_qp_init_attr) {
+		.event_handler = mtier_session_qp_event,
+		.qp_context = sess,
+		.send_cq = cq,
+		.recv_cq = cq,
+		.sq_sig_type = IB_SIGNAL_REQ_WR,
+		.qp_type = IB_QPT_RC,
+		.cap = {
+			.max_send_wr = send_wr,
+			.max_recv_wr = recv_wr,
+			.max_send_sge = 1,
+			.max_recv_sge = 1,
+		},
+	};
+}
+
 /*
  * The control queue pair is created here and moved through its states by
  * us, not by rdma_cm (which would give it the client's retry limits: on
@@ -773,21 +794,10 @@ static void mtier_session_qp_event(struct ib_event *event, void *ctx)
 static int mtier_session_create_ctrl_qp(struct mtier_session *sess,
 					struct rdma_cm_id *id)
 {
-	struct ib_qp_init_attr attr = {
-		.event_handler = mtier_session_qp_event,
-		.qp_context = sess,
-		.send_cq = sess->cq,
-		.recv_cq = sess->cq,
-		.sq_sig_type = IB_SIGNAL_REQ_WR,
-		.qp_type = IB_QPT_RC,
-		.cap = {
-			/* replies, and a REG_MR or LOCAL_INV each */
-			.max_send_wr = 2 * MTIER_CTRL_DEPTH + 1,
-			.max_recv_wr = MTIER_CTRL_DEPTH,
-			.max_send_sge = 1,
-			.max_recv_sge = 1,
-		},
-	};
+	/* Sends: replies, and a REG_MR or LOCAL_INV each. */
+	struct ib_qp_init_attr attr =
+		mtier_session_qp_attr(sess, sess->cq, 2 * MTIER_CTRL_DEPTH + 1,
+				      MTIER_CTRL_DEPTH);
 	struct ib_qp_attr qp_attr = { .qp_state = IB_QPS_INIT };
 	struct ib_qp *qp;
 	int mask, err;
@@ -841,20 +851,8 @@ static int mtier_session_ctrl_qp_ready(struct mtier_session *sess,
 static int mtier_session_create_data_qp(struct mtier_session *sess,
 					struct rdma_cm_id *id)
 {
-	struct ib_qp_init_attr attr = {
-		.event_handler = mtier_session_qp_event,
-		.qp_context = sess,
-		.send_cq = sess->data_cq,
-		.recv_cq = sess->data_cq,
-		.sq_sig_type = IB_SIGNAL_REQ_WR,
-		.qp_type = IB_QPT_RC,
-		.cap = {
-			.max_send_wr = 1,
-			.max_recv_wr = 1,
-			.max_send_sge = 1,
-			.max_recv_sge = 1,
-		},
-	};
+	struct ib_qp_init_attr attr =
+		mtier_session_qp_attr(sess, sess->data_cq, 1, 1);
 
 	return rdma_create_qp(id, sess->pd, &attr);
 }
