@@ -126,3 +126,49 @@ peer_is() {	# peer_is NAME STATE
 tier_dev() {
 	echo "/dev/$(field tier "$1" 'o["dev"]')"
 }
+
+# --- Request timing by the kernel's clock -------------------------------
+# What the driver did with each request, from its dispatch to its
+# completion (block_rq_issue / block_rq_complete), whatever the test's own
+# processes took to start, to be scheduled or to notice.
+T=/sys/kernel/tracing
+
+rq_trace_start() {
+	[ -d $T/events ] || mount -t tracefs nodev $T 2>/dev/null
+	[ -d $T/events/block/block_rq_issue ] || return 1
+	echo 0 >$T/tracing_on
+	echo >$T/trace
+	echo 1 >$T/events/block/block_rq_issue/enable
+	echo 1 >$T/events/block/block_rq_complete/enable
+	echo 1 >$T/tracing_on
+}
+
+rq_trace_stop() {
+	echo 0 >$T/tracing_on
+	echo 0 >$T/events/block/block_rq_issue/enable
+	echo 0 >$T/events/block/block_rq_complete/enable
+}
+
+# rq_trace_failed DEV: of DEV's requests that failed, prints "N FIRST LAST
+# MAX": how many, when the first and the last failed (kernel ms, the
+# clock of dmesg), and the longest one spent from dispatch to failure.
+rq_trace_failed() {
+	local mm
+	mm=$(lsblk -dno MAJ:MIN "$1" | tr -d ' ' | tr : ,)
+	awk -v dev="$mm" '
+		{ j = 0
+		  for (i = 1; i <= NF; i++) {
+			if ($i ~ /^[0-9]+\.[0-9]+:$/) t = int($i * 1000)
+			if ($i == "block_rq_issue:" || $i == "block_rq_complete:") { j = i; break }
+		  }
+		  if (!j || $(j + 1) != dev) next }
+		$j == "block_rq_issue:" { issued[$(j + 5) "+" $(j + 7)] = t; next }
+		$NF != "[0]" {
+			k = $(j + 4) "+" $(j + 6)
+			if (first == "") first = t
+			last = t; n++
+			if (k in issued && t - issued[k] > max) max = t - issued[k]
+		}
+		END { printf "%d %s %s %d\n", n, first == "" ? -1 : first, last == "" ? -1 : last, max }
+	' $T/trace
+}

@@ -27,34 +27,31 @@ fio --name=f --filename="$dev" --direct=1 --ioengine=libaio --rw=randrw \
 	--bs=4k --size=128M --iodepth=8 --time_based --runtime=120 \
 	--exitall_on_error=1 >/tmp/fio-rm.out 2>&1 &
 fio_pid=$!
-sleep 3
-# Every request failed from here on, with its time (the trace clock is the
-# kernel log's): when mtier fails requests, not when fio gets round to
+# The device goes once fio's I/O flows (under KASAN fio can take seconds
+# to start: removing the device before would test nothing in flight).
+reads0=$(field tier ft 'o["stats"]["reads"]')
+io_flows() { [ "$(field tier ft 'o["stats"]["reads"]')" -gt $((reads0 + 100)) ]; }
+check "fio's I/O flows" wait_for 60 io_flows
+# Every request's dispatch and completion by the kernel's clock (that of
+# the kernel log): when mtier fails requests, not when fio gets round to
 # exiting, is what failure detection is about.
-T=/sys/kernel/tracing
-[ -d $T/events ] || mount -t tracefs nodev $T 2>/dev/null
-ev=$T/events/block/block_rq_complete
 traced=0
-if [ -d $ev ]; then
-	echo 0 >$T/tracing_on
-	echo >$T/trace
-	echo 'error != 0' >$ev/filter && echo 1 >$ev/enable && traced=1
-	echo 1 >$T/tracing_on
-fi
+rq_trace_start && traced=1
 echo "mtier-test: rdma link delete" >/dev/kmsg
 t0=$(date +%s%N)
 check "rdma link delete under I/O" rdma link delete rxe0
 t1=$(date +%s%N)
 wait $fio_pid
-echo "mtier-test: fio ended" >/dev/kmsg
 ms=$((($(date +%s%N) - t0) / 1000000))
 echo "# fio ended $ms ms after the device went; rdma link delete took $(((t1 - t0) / 1000000)) ms"
 check "fio stopped with an I/O error" grep -q "Input/output error" /tmp/fio-rm.out
-# Bounds: the stock kernel's, measured at 45-50 ms after mtier is told
-# (fio ends 0.3-0.5 s after the delete); the debug lane widens them from
-# its own measurement (MTIER_FAULT_*_MS, see scripts/check).
-BOUND=${MTIER_FAULT_BOUND_MS:-1000}
-HANG=${MTIER_FAULT_HANG_MS:-10000}
+# Bounds, the same on both kernels: a request fails within the peer's
+# timeout (1000 ms) of reaching mtier, and mtier fails what it holds
+# within that of being told.  Measured: stock 15-17 ms from told to
+# failure; KASAN 0.2 s (see Documentation/testing.rst).  fio ending is
+# only checked not to hang: its own exit is slow under KASAN.
+BOUND=1000
+HANG=10000
 check "fio ended within $HANG ms (never hangs)" [ "$ms" -lt "$HANG" ]
 # By the kernel's clock: the delete, mtier told (the device's
 # unregistration reaching its ib_client: not ours), the first and the last
@@ -67,19 +64,15 @@ read -r k_del k_lost < <(dmesg | awk '
 echo "# kernel clock: mtier told $((k_lost - k_del)) ms after the delete began"
 check "mtier is told of the removal within 5 s" [ $((k_lost - k_del)) -lt 5000 ]
 if [ $traced = 1 ]; then
-	echo 0 >$T/tracing_on
-	echo 0 >$ev/enable
-	echo 0 >$ev/filter
-	read -r k_first k_last n_failed < <(awk '
-		/block_rq_complete:/ {
-			for (i = 1; i <= NF; i++) if ($i ~ /^[0-9]+\.[0-9]+:$/) t = int($i * 1000)
-			if (first == "") first = t; last = t; n++ }
-		END { print first, last, n }' $T/trace)
-	echo "# $n_failed requests failed, the first $((k_first - k_lost)) ms and the last $((k_last - k_lost)) ms after mtier was told"
+	rq_trace_stop
+	read -r n_failed k_first k_last max_rq < <(rq_trace_failed "$dev")
+	echo "# $n_failed requests failed, the first $((k_first - k_lost)) ms and the last $((k_last - k_lost)) ms after mtier was told; the longest took $max_rq ms from dispatch to failure"
+	check "requests failed" [ "$n_failed" -gt 0 ]
 	check "requests fail once mtier is told (< $BOUND ms)" \
-		[ $((${k_first:-999999} - k_lost)) -lt "$BOUND" ]
-	check "the last too (< $BOUND ms)" \
-		[ $((${k_last:-999999} - k_lost)) -lt "$BOUND" ]
+		[ $((k_first - k_lost)) -lt "$BOUND" ]
+	check "the last too (< $BOUND ms)" [ $((k_last - k_lost)) -lt "$BOUND" ]
+	check "none spent more than the peer's timeout in mtier (< $BOUND ms)" \
+		[ "$max_rq" -lt "$BOUND" ]
 fi
 check "the pool stopped listening" [ "$(field pool fp 'o["state"]')" = down ]
 check "the pool's session is gone, its memory back" \
