@@ -235,10 +235,10 @@ cli -j peer show d1
 check "peer set took effect" json_ok 'd[0]["keepalive"] == 400 and d[0]["timeout"] == 4000'
 cli -s peer show d1
 check "peer -s: stats line" \
-	out_matches '^    stats: slabs 0 connects 0 errors 0 timeouts 0$'
+	out_matches '^    stats: slabs 0 connects 0 errors 0 timeouts 0 sq-waits 0$'
 cli -j -s peer show d1
 check "peer -j -s: stats object" \
-	json_ok 'd[0]["stats"] == {"slabs": 0, "connects": 0, "errors": 0, "timeouts": 0}'
+	json_ok 'd[0]["stats"] == {"slabs": 0, "connects": 0, "errors": 0, "timeouts": 0, "sq-waits": 0}'
 cli pe
 check "bare peer lists every peer" sh -c '[ "$(printf "%s\n" "$1" | wc -l)" = 4 ]' sh "$out"
 
