@@ -924,7 +924,7 @@ static void mtier_peer_set_state(struct mtier_peer *peer, u32 state)
 	if (READ_ONCE(peer->state) == state)
 		return;
 	WRITE_ONCE(peer->state, state);
-	mtier_nl_notify(&peer->obj, MTIER_EV_CHANGE);
+	mtier_obj_changed(&peer->obj, MTIER_EV_CHANGE);
 }
 
 /* Get the connection for a control call; NULL when there is none. */

@@ -715,7 +715,7 @@ static void mtier_session_release_work(struct work_struct *work)
 	ib_dealloc_pd(sess->pd);
 	xa_erase(&mtier_sessions, sess->index);
 	atomic_dec(&sess->pool->clients);
-	mtier_nl_notify(&sess->pool->obj, MTIER_EV_CHANGE);
+	mtier_obj_changed(&sess->pool->obj, MTIER_EV_CHANGE);
 	mtier_session_put(sess);	/* the control cm_id's */
 	mtier_session_put(sess);	/* the pool list's */
 }
@@ -1103,7 +1103,7 @@ static int mtier_donor_connect_ctrl(struct mtier_pool *pool,
 		return 0;	/* the release work destroys the cm_id */
 	}
 	mtier_session_watch_arm(sess);
-	mtier_nl_notify(&pool->obj, MTIER_EV_CHANGE);
+	mtier_obj_changed(&pool->obj, MTIER_EV_CHANGE);
 	return 0;
 }
 

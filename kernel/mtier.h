@@ -363,11 +363,13 @@ struct mtier_obj *mtier_obj_next(enum mtier_obj_type type,
 				 const struct net *net, unsigned long *id);
 int mtier_registry_init(void);
 void mtier_registry_teardown(void);
+typedef void (*mtier_obj_event_fn)(struct mtier_obj *obj, enum mtier_event ev);
+void mtier_obj_subscribe(mtier_obj_event_fn fn);
+void mtier_obj_changed(struct mtier_obj *obj, enum mtier_event ev);
 
 /* nl.c */
 int mtier_nl_init(void);
 void mtier_nl_exit(void);
-void mtier_nl_notify(struct mtier_obj *obj, enum mtier_event ev);
 
 /* pool.c */
 extern const struct mtier_obj_ops mtier_pool_ops;

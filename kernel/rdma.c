@@ -54,7 +54,7 @@ static void mtier_relisten(struct work_struct *work)
 		struct mtier_pool *pool = to_pool(obj);
 
 		if (!pool->listener && !mtier_donor_listen(pool, NULL))
-			mtier_nl_notify(obj, MTIER_EV_CHANGE);
+			mtier_obj_changed(obj, MTIER_EV_CHANGE);
 		id++;
 	}
 	mutex_unlock(&mtier_lock);
@@ -81,7 +81,7 @@ static void mtier_rdma_remove(struct ib_device *dev, void *client_data)
 			pr_info("mtier: pool %s: stopped listening: device %s removed\n",
 				obj->name, dev_name(&dev->dev));
 			mtier_donor_unlisten(pool);
-			mtier_nl_notify(obj, MTIER_EV_CHANGE);
+			mtier_obj_changed(obj, MTIER_EV_CHANGE);
 		}
 		id++;
 	}
