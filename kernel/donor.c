@@ -47,10 +47,8 @@
 #include <linux/xarray.h>
 #include <net/ipv6.h>
 #include <rdma/ib_cm.h>
-#include <rdma/ib_verbs.h>
-#include <rdma/rdma_cm.h>
 
-#include "mtier.h"
+#include "rdma.h"
 #include "proto.h"
 
 #define MTIER_LISTEN_BACKLOG	128

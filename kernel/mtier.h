@@ -106,6 +106,8 @@ enum mtier_event {
 };
 
 struct mtier_obj;
+struct mtier_link;
+struct mtier_transport_ops;
 struct netlink_ext_ack;
 struct sk_buff;
 
@@ -188,6 +190,7 @@ struct mtier_endpoint {
  * @max_clients_addr: sessions at once from one address [cfg, read locklessly]
  * @max_client_size: bytes one session may hold, 0 for the pool's size
  *	[cfg, read locklessly]
+ * @tops: its transport (transport.h), set when it starts [cfg]
  * @listener: the rdma_cm listener while listening [cfg]
  * @sess_lock: protects @sessions
  * @sessions: the clients' sessions (donor.c)
@@ -216,6 +219,8 @@ struct mtier_pool {
 	u32 max_clients_addr;
 	u64 max_client_size;
 
+	/* the transport, set at start, then fixed [cfg] */
+	const struct mtier_transport_ops *tops;
 	/* donor.c */
 	struct mtier_listener *listener; /* [cfg] */
 	spinlock_t sess_lock;		/* sessions */
@@ -234,7 +239,7 @@ struct mtier_pool {
  * @rtt_us: last round-trip time [rt]
  * @slabs, @connects, @errors, @timeouts, @sq_waits: counters [rt]
  *
- * The connection's fields are described in client.c.
+ * The connection's fields are described in transport.c.
  */
 struct mtier_peer {
 	struct mtier_obj obj;
@@ -250,9 +255,10 @@ struct mtier_peer {
 	atomic64_t timeouts;
 	atomic64_t sq_waits;
 
-	/* client.c */
-	struct mutex lock;		/* opening and closing conn */
-	struct mtier_conn __rcu *conn;
+	/* the transport core, transport.c (its rules are written there) */
+	const struct mtier_transport_ops *tops; /* set at start, then fixed */
+	struct mutex lock;		/* opening and closing link */
+	struct mtier_link __rcu *link;
 	struct rw_semaphore conn_rwsem;	/* held by control calls */
 	struct delayed_work work;	/* connect, tear down, reconnect */
 	struct delayed_work ka_work;	/* keepalive */
@@ -393,20 +399,6 @@ static inline struct mtier_peer *to_peer(struct mtier_obj *obj)
 	return container_of(obj, struct mtier_peer, obj);
 }
 
-/* donor.c */
-struct ib_device;
-int mtier_donor_listen(struct mtier_pool *pool, struct netlink_ext_ack *extack);
-void mtier_donor_unlisten(struct mtier_pool *pool);
-struct ib_device *mtier_donor_listener_device(struct mtier_pool *pool);
-void mtier_donor_stop(struct mtier_pool *pool);
-void mtier_donor_device_removed(struct ib_device *dev);
-
-/* client.c */
-void mtier_client_start(struct mtier_peer *peer);
-void mtier_client_stop(struct mtier_peer *peer);
-void mtier_client_device_removed(struct mtier_peer *peer, struct ib_device *dev);
-void mtier_peer_fail(struct mtier_peer *peer, const char *why);
-
 /* blkdev.c */
 int mtier_blkdev_create(struct mtier_tier *tier);
 void mtier_blkdev_init(struct mtier_tier *tier);
@@ -415,15 +407,8 @@ void mtier_blkdev_destroy(struct mtier_tier *tier);
 void mtier_blkdev_free_slabs(struct mtier_tier *tier);
 
 /* rdma.c */
-struct rdma_cm_event;
-struct rdma_cm_id;
 int mtier_rdma_init(void);
 void mtier_rdma_exit(void);
-struct rdma_cm_id *
-mtier_rdma_create_id(struct net *net,
-		     int (*handler)(struct rdma_cm_id *id,
-				    struct rdma_cm_event *ev),
-		     void *context);
 
 /* tier.c */
 extern const struct mtier_obj_ops mtier_tier_ops;

@@ -9,9 +9,11 @@
  */
 #include <linux/mm.h>
 #include <linux/module.h>
+#include <linux/netlink.h>
 #include <linux/slab.h>
 
 #include "mtier.h"
+#include "transport.h"
 
 static unsigned int max_donate_percent = 75;
 module_param(max_donate_percent, uint, 0644);
@@ -72,7 +74,7 @@ static void mtier_pool_stop(struct mtier_obj *obj)
 {
 	struct mtier_pool *pool = to_pool(obj);
 
-	mtier_donor_stop(pool);
+	pool->tops->stop(pool);
 	mtier_donated -= pool->size;
 }
 
@@ -133,7 +135,12 @@ int mtier_pool_start(struct mtier_pool *pool, struct netlink_ext_ack *extack)
 	int err;
 
 	lockdep_assert_held(&mtier_lock);
-	err = mtier_donor_listen(pool, extack);
+	pool->tops = mtier_transport_get(pool->ep.transport);
+	if (!pool->tops) {
+		NL_SET_ERR_MSG(extack, "transport not supported");
+		return -EOPNOTSUPP;
+	}
+	err = pool->tops->listen(pool, extack);
 	if (err)
 		return err;
 	mtier_donated += pool->size;

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * mtier: RDMA devices coming and going.
+ * mtier: the RDMA transport's table, and RDMA devices coming and going.
  *
  * An ib_client sees every device.  When one is removed, everything of ours
  * that uses it goes first (the ib core calls clients in reverse order of
@@ -9,10 +9,22 @@
  * When one is added, pools that lost their listener try to listen again,
  * and peers reconnect on their own.
  */
-#include <rdma/ib_verbs.h>
-#include <rdma/rdma_cm.h>
+#include "rdma.h"
 
-#include "mtier.h"
+/* The RDMA transport: one-sided READ and WRITE over RC queue pairs. */
+const struct mtier_transport_ops mtier_rdma_transport = {
+	.name		= "rdma",
+	.connect	= mtier_client_connect,
+	.quiesce	= mtier_client_quiesce,
+	.close		= mtier_client_close,
+	.keepalive	= mtier_client_keepalive,
+	.alloc_slab	= mtier_client_alloc_slab,
+	.free_slab	= mtier_client_free_slab,
+	.submit		= mtier_client_submit,
+	.zero		= mtier_client_zero,
+	.listen		= mtier_donor_listen,
+	.stop		= mtier_donor_stop,
+};
 
 /**
  * mtier_rdma_create_id - an rdma_cm id for a pool's or a peer's endpoint
