@@ -184,7 +184,7 @@ struct mtier_endpoint {
  * @refused: connections refused by the limits [rt]
  * @join_fails: data connections that named no session of theirs [rt]
  * @join_window, @join_window_fails: failed joins in the current window
- *	(donor.c: only its listener's connect handler uses them)
+ *	(rdma_donor.c: only its listener's connect handler uses them)
  * @lease_ms: a session silent for this long ends [cfg, read locklessly]
  * @max_clients: sessions at once [cfg, read locklessly]
  * @max_clients_addr: sessions at once from one address [cfg, read locklessly]
@@ -193,7 +193,7 @@ struct mtier_endpoint {
  * @tops: its transport (transport.h), set when it starts [cfg]
  * @listener: the rdma_cm listener while listening [cfg]
  * @sess_lock: protects @sessions
- * @sessions: the clients' sessions (donor.c)
+ * @sessions: the clients' sessions (rdma_donor.c)
  */
 struct mtier_pool {
 	struct mtier_obj obj;
@@ -221,7 +221,7 @@ struct mtier_pool {
 
 	/* the transport, set at start, then fixed [cfg] */
 	const struct mtier_transport_ops *tops;
-	/* donor.c */
+	/* rdma_donor.c */
 	struct mtier_listener *listener; /* [cfg] */
 	spinlock_t sess_lock;		/* sessions */
 	struct list_head sessions;
@@ -406,7 +406,7 @@ bool mtier_blkdev_claim(struct mtier_tier *tier);
 void mtier_blkdev_destroy(struct mtier_tier *tier);
 void mtier_blkdev_free_slabs(struct mtier_tier *tier);
 
-/* rdma.c */
+/* rdma_core.c */
 int mtier_rdma_init(void);
 void mtier_rdma_exit(void);
 

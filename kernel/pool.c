@@ -3,9 +3,10 @@
  * mtier: pools, the memory this node donates to other nodes.
  *
  * A pool is a capacity, not memory: slabs are allocated only when a client
- * asks for them (donor.c).  The sum of all pool capacities is bounded by a share of
- * this node's RAM (max_donate_percent) so that a node cannot promise more
- * than it could ever give.
+ * asks for them (by the pool's transport: rdma_donor.c).  The sum of all
+ * pool capacities is bounded by a share of this node's RAM
+ * (max_donate_percent) so that a node cannot promise more than it could
+ * ever give.
  */
 #include <linux/mm.h>
 #include <linux/module.h>

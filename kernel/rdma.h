@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * mtier: what the files of the RDMA transport share (rdma.c, client.c,
- * donor.c).  Nothing above the transport boundary includes it.
+ * mtier: what the files of the RDMA transport share (rdma_core.c,
+ * rdma_client.c, rdma_donor.c).  Nothing above the transport boundary
+ * includes it.
  */
 #ifndef _MTIER_RDMA_H
 #define _MTIER_RDMA_H
@@ -12,21 +13,21 @@
 #include "mtier.h"
 #include "transport.h"
 
-/* rdma.c */
+/* rdma_core.c */
 struct rdma_cm_id *
 mtier_rdma_create_id(struct net *net,
 		     int (*handler)(struct rdma_cm_id *id,
 				    struct rdma_cm_event *ev),
 		     void *context);
 
-/* donor.c */
+/* rdma_donor.c */
 int mtier_donor_listen(struct mtier_pool *pool, struct netlink_ext_ack *extack);
 void mtier_donor_unlisten(struct mtier_pool *pool);
 struct ib_device *mtier_donor_listener_device(struct mtier_pool *pool);
 void mtier_donor_stop(struct mtier_pool *pool);
 void mtier_donor_device_removed(struct ib_device *dev);
 
-/* client.c */
+/* rdma_client.c */
 struct mtier_link *mtier_client_connect(struct mtier_peer *peer);
 void mtier_client_quiesce(struct mtier_link *link);
 void mtier_client_close(struct mtier_link *link);

@@ -9,8 +9,8 @@
  * data, and listens for clients on the donor side.  Between the two, the
  * transport core (transport.c) owns what every transport shares: the
  * connection state machine of a peer, keepalives, reconnection and
- * generation numbers.  RDMA (rdma.c, client.c, donor.c) is the one
- * transport so far.
+ * generation numbers.  RDMA (rdma_core.c, rdma_client.c, rdma_donor.c)
+ * is the one transport so far.
  *
  * Only transport-neutral types appear here.
  */
@@ -168,7 +168,7 @@ int mtier_peer_zero(struct mtier_peer *peer, const struct mtier_rslab *rs,
 		    u64 offset, u64 len);
 void mtier_peer_fail(struct mtier_peer *peer, const char *why);
 
-/* rdma.c */
+/* rdma_core.c */
 extern const struct mtier_transport_ops mtier_rdma_transport;
 
 #endif /* _MTIER_TRANSPORT_H */
