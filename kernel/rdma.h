@@ -11,9 +11,41 @@
 #include <rdma/rdma_cm.h>
 
 #include "mtier.h"
+#include "proto.h"
 #include "transport.h"
 
+/**
+ * struct mtier_ring - the control messages of one end of a connection
+ * @dev: the device they are mapped for
+ * @lkey: the protection domain's local key for them
+ * @rx: MTIER_CTRL_DEPTH receive buffers, one per posted receive
+ * @tx: MTIER_CTRL_DEPTH send buffers, one per call (client) or reply (donor)
+ * @rx_dma, @tx_dma: their DMA addresses; 0 while not mapped
+ *
+ * Both sides of the RDMA transport keep one per control queue pair; each
+ * says who may use which buffer when.
+ */
+struct mtier_ring {
+	struct ib_device *dev;
+	u32 lkey;
+	struct mtier_msg *rx;
+	struct mtier_msg *tx;
+	dma_addr_t rx_dma, tx_dma;
+};
+
 /* rdma_core.c */
+int mtier_ring_map(struct mtier_ring *ring, struct ib_pd *pd);
+void mtier_ring_unmap(struct mtier_ring *ring);
+int mtier_ring_post_recv(struct mtier_ring *ring, struct ib_qp *qp, int i,
+			 struct ib_cqe *cqe);
+void mtier_ring_rx_sync(struct mtier_ring *ring, int i);
+void mtier_ring_tx_sge(struct mtier_ring *ring, int i, struct ib_sge *sge);
+void mtier_msg_stamp(struct mtier_msg *msg, u16 status, __le64 tag);
+bool mtier_msg_header_ok(const struct mtier_msg *msg);
+struct ib_qp_init_attr
+mtier_rdma_qp_attr(void (*event_handler)(struct ib_event *, void *),
+		   void *context, struct ib_cq *cq, u32 send_wr, u32 recv_wr,
+		   u32 send_sge);
 struct rdma_cm_id *
 mtier_rdma_create_id(struct net *net,
 		     int (*handler)(struct rdma_cm_id *id,

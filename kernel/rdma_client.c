@@ -106,8 +106,7 @@ struct mtier_conn {
 	struct mtier_queue *data;
 	int nr_data;
 
-	struct mtier_msg *tx, *rx;	/* MTIER_CTRL_DEPTH each */
-	dma_addr_t tx_dma, rx_dma;
+	struct mtier_ring ring;		/* tx[i] for the call in calls[i] */
 	struct ib_cqe rx_cqe[MTIER_CTRL_DEPTH];	/* one per receive buffer */
 	struct ib_cqe tx_cqe;
 	spinlock_t call_lock;		/* calls[], seq, dead */
@@ -167,18 +166,8 @@ static void mtier_ctrl_tx_done(struct ib_cq *cq, struct ib_wc *wc)
 
 static int mtier_ctrl_post_recv(struct mtier_conn *conn, int i)
 {
-	struct ib_sge sge = {
-		.addr = conn->rx_dma + i * sizeof(struct mtier_msg),
-		.length = sizeof(struct mtier_msg),
-		.lkey = conn->pd->local_dma_lkey,
-	};
-	struct ib_recv_wr wr = {
-		.wr_cqe = &conn->rx_cqe[i],
-		.sg_list = &sge,
-		.num_sge = 1,
-	};
-
-	return ib_post_recv(conn->ctrl.cm_id->qp, &wr, NULL);
+	return mtier_ring_post_recv(&conn->ring, conn->ctrl.cm_id->qp, i,
+				    &conn->rx_cqe[i]);
 }
 
 static void mtier_ctrl_rx_done(struct ib_cq *cq, struct ib_wc *wc)
@@ -200,13 +189,11 @@ static void mtier_ctrl_rx_done(struct ib_cq *cq, struct ib_wc *wc)
 		mtier_conn_fail(conn, "control reply of the wrong size");
 		return;
 	}
-	msg = &conn->rx[i];
-	ib_dma_sync_single_for_cpu(conn->dev, conn->rx_dma + i * sizeof(*msg),
-				   sizeof(*msg), DMA_FROM_DEVICE);
+	msg = &conn->ring.rx[i];
+	mtier_ring_rx_sync(&conn->ring, i);
 	slot = le64_to_cpu(msg->tag) % MTIER_CTRL_DEPTH;
 	spin_lock_irqsave(&conn->call_lock, flags);
-	if (le32_to_cpu(msg->magic) == MTIER_PROTO_MAGIC &&
-	    msg->version == MTIER_PROTO_VERSION && conn->calls[slot] &&
+	if (mtier_msg_header_ok(msg) && conn->calls[slot] &&
 	    conn->calls[slot]->tag == le64_to_cpu(msg->tag)) {
 		call = conn->calls[slot];
 		conn->calls[slot] = NULL;
@@ -311,17 +298,10 @@ static int mtier_ctrl_call(struct mtier_conn *conn, struct mtier_msg *req,
 		return -ENOTCONN;
 	}
 
-	req->magic = cpu_to_le32(MTIER_PROTO_MAGIC);
-	req->version = MTIER_PROTO_VERSION;
-	req->status = 0;
-	req->tag = cpu_to_le64(call.tag);
-	conn->tx[slot] = *req;
-	sge.addr = conn->tx_dma + slot * sizeof(*req);
-	sge.length = sizeof(*req);
-	sge.lkey = conn->pd->local_dma_lkey;
+	mtier_msg_stamp(req, 0, cpu_to_le64(call.tag));
+	conn->ring.tx[slot] = *req;
+	mtier_ring_tx_sge(&conn->ring, slot, &sge);
 	wr.sg_list = &sge;
-	ib_dma_sync_single_for_device(conn->dev, sge.addr, sge.length,
-				      DMA_TO_DEVICE);
 	err = ib_post_send(conn->ctrl.cm_id->qp, &wr, NULL);
 	if (!err && !wait_for_completion_timeout(&call.done,
 						 msecs_to_jiffies(timeout_ms)))
@@ -575,21 +555,11 @@ static int mtier_queue_create_qp(struct mtier_queue *q)
 	struct mtier_conn *conn = q->conn;
 	bool ctrl = q->qid < 0;
 	int depth = ctrl ? 2 * MTIER_CTRL_DEPTH + 2 : conn->sq_depth;
-	struct ib_qp_init_attr attr = {
-		.event_handler = mtier_queue_qp_event,
-		.qp_context = q,
-		.sq_sig_type = IB_SIGNAL_REQ_WR,
-		.qp_type = IB_QPT_RC,
-		.cap = {
-			.max_send_wr = depth,
-			.max_recv_wr = ctrl ? MTIER_CTRL_DEPTH + 1 : 1,
-			.max_send_sge = ctrl ? 1 : conn->max_sge_wr,
-			.max_recv_sge = 1,
-		},
-	};
+	u32 recv_wr = ctrl ? MTIER_CTRL_DEPTH + 1 : 1;
+	struct ib_qp_init_attr attr;
 	int err;
 
-	q->cq = ib_alloc_cq(conn->dev, q, depth + attr.cap.max_recv_wr,
+	q->cq = ib_alloc_cq(conn->dev, q, depth + recv_wr,
 			    (q->qid + 1) % conn->dev->num_comp_vectors,
 			    IB_POLL_SOFTIRQ);
 	if (IS_ERR(q->cq)) {
@@ -597,8 +567,8 @@ static int mtier_queue_create_qp(struct mtier_queue *q)
 		q->cq = NULL;
 		return err;
 	}
-	attr.send_cq = q->cq;
-	attr.recv_cq = q->cq;
+	attr = mtier_rdma_qp_attr(mtier_queue_qp_event, q, q->cq, depth,
+				  recv_wr, ctrl ? 1 : conn->max_sge_wr);
 	err = rdma_create_qp(q->cm_id, conn->pd, &attr);
 	if (err) {
 		ib_free_cq(q->cq);
@@ -831,23 +801,12 @@ static void mtier_conn_free(struct mtier_conn *conn)
 	for (i = 0; i < conn->nr_data; i++)
 		mtier_queue_destroy(&conn->data[i]);
 	mtier_queue_destroy(&conn->ctrl);
-	if (conn->dev) {
-		if (conn->rx_dma)
-			ib_dma_unmap_single(conn->dev, conn->rx_dma,
-					    MTIER_CTRL_DEPTH * sizeof(*conn->rx),
-					    DMA_FROM_DEVICE);
-		if (conn->tx_dma)
-			ib_dma_unmap_single(conn->dev, conn->tx_dma,
-					    MTIER_CTRL_DEPTH * sizeof(*conn->tx),
-					    DMA_TO_DEVICE);
-		if (conn->zero_dma)
-			ib_dma_unmap_single(conn->dev, conn->zero_dma,
-					    MTIER_ZERO_BYTES, DMA_TO_DEVICE);
-	}
+	mtier_ring_unmap(&conn->ring);
+	if (conn->zero_dma)
+		ib_dma_unmap_single(conn->dev, conn->zero_dma,
+				    MTIER_ZERO_BYTES, DMA_TO_DEVICE);
 	if (conn->pd)
 		ib_dealloc_pd(conn->pd);
-	kfree(conn->rx);
-	kfree(conn->tx);
 	kfree(conn->zero);
 	kfree(conn->data);
 	kfree(conn);
@@ -882,14 +841,12 @@ static struct mtier_conn *mtier_conn_open(struct mtier_peer *peer)
 		conn->rx_cqe[i].done = mtier_ctrl_rx_done;
 	conn->tx_cqe.done = mtier_ctrl_tx_done;
 	conn->data = kcalloc(conn->nr_data, sizeof(*conn->data), GFP_KERNEL);
-	conn->rx = kcalloc(MTIER_CTRL_DEPTH, sizeof(*conn->rx), GFP_KERNEL);
-	conn->tx = kcalloc(MTIER_CTRL_DEPTH, sizeof(*conn->tx), GFP_KERNEL);
 	conn->zero = kzalloc(MTIER_ZERO_BYTES, GFP_KERNEL);
 	/* Teardown takes every queue's lock, connected or not. */
 	mtier_queue_init(conn, &conn->ctrl);
 	if (!conn->data)
 		conn->nr_data = 0;
-	if (!conn->data || !conn->rx || !conn->tx || !conn->zero) {
+	if (!conn->data || !conn->zero) {
 		err = -ENOMEM;
 		goto err;
 	}
@@ -901,12 +858,7 @@ static struct mtier_conn *mtier_conn_open(struct mtier_peer *peer)
 	err = mtier_queue_connect(conn, &conn->ctrl);
 	if (err)
 		goto err;
-	err = mtier_conn_map(conn, conn->rx, MTIER_CTRL_DEPTH * sizeof(*conn->rx),
-			     DMA_FROM_DEVICE, &conn->rx_dma);
-	if (!err)
-		err = mtier_conn_map(conn, conn->tx,
-				     MTIER_CTRL_DEPTH * sizeof(*conn->tx),
-				     DMA_TO_DEVICE, &conn->tx_dma);
+	err = mtier_ring_map(&conn->ring, conn->pd);
 	if (!err)
 		err = mtier_conn_map(conn, conn->zero, MTIER_ZERO_BYTES,
 				     DMA_TO_DEVICE, &conn->zero_dma);
