@@ -219,7 +219,8 @@ static void mtier_relisten(struct work_struct *work)
 	while ((obj = mtier_obj_next(MTIER_OBJ_POOL, NULL, &id))) {
 		struct mtier_pool *pool = to_pool(obj);
 
-		if (!pool->listener && !mtier_donor_listen(pool, NULL))
+		if (pool->tops == &mtier_rdma_transport && !pool->listener &&
+		    !mtier_donor_listen(pool, NULL))
 			mtier_obj_changed(obj, MTIER_EV_CHANGE);
 		id++;
 	}
