@@ -34,6 +34,7 @@ struct mtier_ring {
 };
 
 /* rdma_core.c */
+extern const struct mtier_transport_ops mtier_rdma_transport;
 int mtier_ring_map(struct mtier_ring *ring, struct ib_pd *pd);
 void mtier_ring_unmap(struct mtier_ring *ring);
 int mtier_ring_post_recv(struct mtier_ring *ring, struct ib_qp *qp, int i,

@@ -269,11 +269,18 @@ static struct ib_client mtier_ib_client = {
 
 int mtier_rdma_init(void)
 {
-	return ib_register_client(&mtier_ib_client);
+	int err;
+
+	err = ib_register_client(&mtier_ib_client);
+	if (!err)
+		mtier_transport_register(MTIER_TRANSPORT_RDMA,
+					 &mtier_rdma_transport);
+	return err;
 }
 
 void mtier_rdma_exit(void)
 {
+	mtier_transport_register(MTIER_TRANSPORT_RDMA, NULL);
 	ib_unregister_client(&mtier_ib_client);
 	cancel_work_sync(&mtier_relisten_work);
 }

@@ -42,6 +42,28 @@
 
 #define MTIER_RECONNECT_MS	2000
 
+/*
+ * The transports, by enum mtier_transport.  Each registers itself while
+ * the module loads, before the netlink family can start a pool or a peer,
+ * and unregisters after the last of them is gone: the table does not
+ * change while anything reads it.
+ */
+static const struct mtier_transport_ops *mtier_transports[MTIER_TRANSPORT_TCP + 1];
+
+/**
+ * mtier_transport_register - make a transport available
+ * @transport: enum mtier_transport
+ * @ops: its operations; NULL to unregister
+ *
+ * Context: module load or unload only (see above).
+ */
+void mtier_transport_register(u32 transport,
+			      const struct mtier_transport_ops *ops)
+{
+	if (!WARN_ON(transport >= ARRAY_SIZE(mtier_transports)))
+		mtier_transports[transport] = ops;
+}
+
 /**
  * mtier_transport_get - the transport of an endpoint
  * @transport: enum mtier_transport
@@ -50,12 +72,9 @@
  */
 const struct mtier_transport_ops *mtier_transport_get(u32 transport)
 {
-	switch (transport) {
-	case MTIER_TRANSPORT_RDMA:
-		return &mtier_rdma_transport;
-	default:
+	if (transport >= ARRAY_SIZE(mtier_transports))
 		return NULL;
-	}
+	return mtier_transports[transport];
 }
 
 /**

@@ -145,6 +145,8 @@ struct mtier_transport_ops {
 };
 
 /* transport.c: for the transports */
+void mtier_transport_register(u32 transport,
+			      const struct mtier_transport_ops *ops);
 const struct mtier_transport_ops *mtier_transport_get(u32 transport);
 void mtier_link_fail(struct mtier_link *link, const char *why);
 void mtier_peer_reset(struct mtier_peer *peer,
@@ -167,8 +169,5 @@ int mtier_peer_submit(struct mtier_peer *peer, unsigned int qid,
 int mtier_peer_zero(struct mtier_peer *peer, const struct mtier_rslab *rs,
 		    u64 offset, u64 len);
 void mtier_peer_fail(struct mtier_peer *peer, const char *why);
-
-/* rdma_core.c */
-extern const struct mtier_transport_ops mtier_rdma_transport;
 
 #endif /* _MTIER_TRANSPORT_H */
