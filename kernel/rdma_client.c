@@ -7,8 +7,9 @@
  * queue to the same donor, all in one protection domain.  The transport
  * core (transport.c) owns its life: it opens it (mtier_client_connect()),
  * publishes it, and when anything fails (mtier_conn_fail(): a work
- * completion in error, a keepalive without answer, a disconnect, a device
- * going away) it closes it and tries again later.  Generations,
+ * completion in error, a keepalive without answer, a disconnect; or
+ * mtier_peer_reset(): a device going away) it closes it and tries again
+ * later.  Generations,
  * keepalive scheduling and reconnection are the core's; the rules of
  * peer->link, peer->conn_rwsem and peer->stopping are written there.
  *
@@ -23,7 +24,8 @@
  *  - Work completions of a connection are all drained (quiesce) before it
  *    is freed (close), so a completion may always use its connection.
  *  - A transfer's RDMA state (struct mtier_rxfer) lives in its priv area,
- *    which it owns from submission to its end.
+ *    which this file owns from mtier_client_submit() until it calls the
+ *    transfer's done.
  *  - Send slots of a data queue pair are counted (queue->sq_free, under
  *    queue->lock): a transfer takes one per work request of its round
  *    and gets each back with its completion (every work request is
