@@ -43,6 +43,7 @@ void mtier_ring_rx_sync(struct mtier_ring *ring, int i);
 void mtier_ring_tx_sge(struct mtier_ring *ring, int i, struct ib_sge *sge);
 void mtier_msg_stamp(struct mtier_msg *msg, u16 status, __le64 tag);
 bool mtier_msg_header_ok(const struct mtier_msg *msg);
+bool mtier_rdma_qp_fatal(const struct ib_event *event);
 struct ib_qp_init_attr
 mtier_rdma_qp_attr(void (*event_handler)(struct ib_event *, void *),
 		   void *context, struct ib_cq *cq, u32 send_wr, u32 recv_wr,

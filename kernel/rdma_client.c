@@ -514,8 +514,8 @@ static void mtier_queue_qp_event(struct ib_event *event, void *ctx)
 {
 	struct mtier_queue *q = ctx;
 
-	if (event->event == IB_EVENT_QP_FATAL ||
-	    event->event == IB_EVENT_QP_ACCESS_ERR ||
+	/* The donor's side reporting our requests bad ends it too. */
+	if (mtier_rdma_qp_fatal(event) ||
 	    event->event == IB_EVENT_QP_REQ_ERR)
 		mtier_conn_fail(q->conn, "queue pair error");
 }

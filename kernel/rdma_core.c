@@ -177,6 +177,13 @@ bool mtier_msg_header_ok(const struct mtier_msg *msg)
 	       msg->version == MTIER_PROTO_VERSION;
 }
 
+/* A queue pair event after which the queue pair is of no more use. */
+bool mtier_rdma_qp_fatal(const struct ib_event *event)
+{
+	return event->event == IB_EVENT_QP_FATAL ||
+	       event->event == IB_EVENT_QP_ACCESS_ERR;
+}
+
 /**
  * mtier_rdma_qp_attr - what every queue pair of ours is
  * @event_handler: its asynchronous event handler

@@ -728,8 +728,7 @@ static void mtier_session_qp_event(struct ib_event *event, void *ctx)
 {
 	struct mtier_session *sess = ctx;
 
-	if (event->event == IB_EVENT_QP_FATAL ||
-	    event->event == IB_EVENT_QP_ACCESS_ERR)
+	if (mtier_rdma_qp_fatal(event))
 		mtier_session_kill(sess, "queue pair error");
 }
 
