@@ -514,7 +514,7 @@ static void mtier_queue_qp_event(struct ib_event *event, void *ctx)
 {
 	struct mtier_queue *q = ctx;
 
-	/* The donor's side reporting our requests bad ends it too. */
+	/* Unlike a donor session, a connection also ends on a request error. */
 	if (mtier_rdma_qp_fatal(event) ||
 	    event->event == IB_EVENT_QP_REQ_ERR)
 		mtier_conn_fail(q->conn, "queue pair error");
