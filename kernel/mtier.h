@@ -258,6 +258,7 @@ struct mtier_peer {
 	/* the transport core, transport.c (its rules are written there) */
 	const struct mtier_transport_ops *tops; /* set at start, then fixed */
 	struct mutex lock;		/* opening and closing link */
+	/* RCU for the I/O path; conn_rwsem for control calls; lock to change */
 	struct mtier_link __rcu *link;
 	struct rw_semaphore conn_rwsem;	/* held by control calls */
 	struct delayed_work work;	/* connect, tear down, reconnect */
