@@ -106,6 +106,8 @@ enum mtier_event {
 };
 
 struct mtier_obj;
+struct mtier_link;
+struct mtier_transport_ops;
 struct netlink_ext_ack;
 struct sk_buff;
 
@@ -182,15 +184,16 @@ struct mtier_endpoint {
  * @refused: connections refused by the limits [rt]
  * @join_fails: data connections that named no session of theirs [rt]
  * @join_window, @join_window_fails: failed joins in the current window
- *	(donor.c: only its listener's connect handler uses them)
+ *	(rdma_donor.c: only its listener's connect handler uses them)
  * @lease_ms: a session silent for this long ends [cfg, read locklessly]
  * @max_clients: sessions at once [cfg, read locklessly]
  * @max_clients_addr: sessions at once from one address [cfg, read locklessly]
  * @max_client_size: bytes one session may hold, 0 for the pool's size
  *	[cfg, read locklessly]
+ * @tops: its transport (transport.h), set when it starts [cfg]
  * @listener: the rdma_cm listener while listening [cfg]
  * @sess_lock: protects @sessions
- * @sessions: the clients' sessions (donor.c)
+ * @sessions: the clients' sessions (rdma_donor.c)
  */
 struct mtier_pool {
 	struct mtier_obj obj;
@@ -216,7 +219,9 @@ struct mtier_pool {
 	u32 max_clients_addr;
 	u64 max_client_size;
 
-	/* donor.c */
+	/* the transport, set at start, then fixed [cfg] */
+	const struct mtier_transport_ops *tops;
+	/* rdma_donor.c */
 	struct mtier_listener *listener; /* [cfg] */
 	spinlock_t sess_lock;		/* sessions */
 	struct list_head sessions;
@@ -234,7 +239,7 @@ struct mtier_pool {
  * @rtt_us: last round-trip time [rt]
  * @slabs, @connects, @errors, @timeouts, @sq_waits: counters [rt]
  *
- * The connection's fields are described in client.c.
+ * The connection's fields are described in transport.c.
  */
 struct mtier_peer {
 	struct mtier_obj obj;
@@ -250,9 +255,11 @@ struct mtier_peer {
 	atomic64_t timeouts;
 	atomic64_t sq_waits;
 
-	/* client.c */
-	struct mutex lock;		/* opening and closing conn */
-	struct mtier_conn __rcu *conn;
+	/* the transport core, transport.c (its rules are written there) */
+	const struct mtier_transport_ops *tops; /* set at start, then fixed */
+	struct mutex lock;		/* opening and closing link */
+	/* RCU for the I/O path; conn_rwsem for control calls; lock to change */
+	struct mtier_link __rcu *link;
 	struct rw_semaphore conn_rwsem;	/* held by control calls */
 	struct delayed_work work;	/* connect, tear down, reconnect */
 	struct delayed_work ka_work;	/* keepalive */
@@ -363,11 +370,13 @@ struct mtier_obj *mtier_obj_next(enum mtier_obj_type type,
 				 const struct net *net, unsigned long *id);
 int mtier_registry_init(void);
 void mtier_registry_teardown(void);
+typedef void (*mtier_obj_event_fn)(struct mtier_obj *obj, enum mtier_event ev);
+void mtier_obj_subscribe(mtier_obj_event_fn fn);
+void mtier_obj_changed(struct mtier_obj *obj, enum mtier_event ev);
 
 /* nl.c */
 int mtier_nl_init(void);
 void mtier_nl_exit(void);
-void mtier_nl_notify(struct mtier_obj *obj, enum mtier_event ev);
 
 /* pool.c */
 extern const struct mtier_obj_ops mtier_pool_ops;
@@ -391,20 +400,6 @@ static inline struct mtier_peer *to_peer(struct mtier_obj *obj)
 	return container_of(obj, struct mtier_peer, obj);
 }
 
-/* donor.c */
-struct ib_device;
-int mtier_donor_listen(struct mtier_pool *pool, struct netlink_ext_ack *extack);
-void mtier_donor_unlisten(struct mtier_pool *pool);
-struct ib_device *mtier_donor_listener_device(struct mtier_pool *pool);
-void mtier_donor_stop(struct mtier_pool *pool);
-void mtier_donor_device_removed(struct ib_device *dev);
-
-/* client.c */
-void mtier_client_start(struct mtier_peer *peer);
-void mtier_client_stop(struct mtier_peer *peer);
-void mtier_client_device_removed(struct mtier_peer *peer, struct ib_device *dev);
-void mtier_peer_fail(struct mtier_peer *peer, const char *why);
-
 /* blkdev.c */
 int mtier_blkdev_create(struct mtier_tier *tier);
 void mtier_blkdev_init(struct mtier_tier *tier);
@@ -412,16 +407,9 @@ bool mtier_blkdev_claim(struct mtier_tier *tier);
 void mtier_blkdev_destroy(struct mtier_tier *tier);
 void mtier_blkdev_free_slabs(struct mtier_tier *tier);
 
-/* rdma.c */
-struct rdma_cm_event;
-struct rdma_cm_id;
+/* rdma_core.c */
 int mtier_rdma_init(void);
 void mtier_rdma_exit(void);
-struct rdma_cm_id *
-mtier_rdma_create_id(struct net *net,
-		     int (*handler)(struct rdma_cm_id *id,
-				    struct rdma_cm_event *ev),
-		     void *context);
 
 /* tier.c */
 extern const struct mtier_obj_ops mtier_tier_ops;

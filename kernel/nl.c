@@ -14,22 +14,21 @@
  * for dumps), changes need CAP_NET_ADMIN over that namespace (the ops are
  * uns-admin-perm), and notifications go to the object's namespace only.
  *
- * Notifications may also be sent by the data path without mtier_lock;
- * mtier_nl_sem keeps them from racing with the family's unregistration.
+ * Notifications: every layer below reports what happens to an object
+ * through the registry's one event callback (mtier_obj_changed()), which
+ * this file subscribes to while the family is registered; the handlers
+ * here report their own changes the same way.  Clearing the subscription
+ * waits for notifications in progress, so none races with the family's
+ * unregistration.
  */
 #include <linux/ctype.h>
 #include <linux/inet.h>
 #include <linux/mm.h>
-#include <linux/rwsem.h>
 #include <net/genetlink.h>
 #include <net/ipv6.h>
 
 #include "mtier.h"
 #include "nl-gen.h"
-
-/* Protects mtier_nl_live against unregistering while notifying. */
-static DECLARE_RWSEM(mtier_nl_sem);
-static bool mtier_nl_live;
 
 /**
  * struct mtier_nl_kind - how one kind of object appears on the wire
@@ -473,32 +472,25 @@ static int mtier_nl_fill_msg(struct sk_buff *skb, struct mtier_obj *obj,
 	return 0;
 }
 
-/**
- * mtier_nl_notify - tell the monitor group about an object
- * @obj: the object
- * @ev: what happened to it
- *
+/*
+ * Tell the monitor group about an object: the subscriber to the registry's
+ * object events (mtier_obj_changed()), set while the family is registered.
  * Context: process context; mtier_lock need not be held.
  */
-void mtier_nl_notify(struct mtier_obj *obj, enum mtier_event ev)
+static void mtier_nl_notify(struct mtier_obj *obj, enum mtier_event ev)
 {
 	struct sk_buff *msg;
 
-	down_read(&mtier_nl_sem);
-	if (!mtier_nl_live)
-		goto out;
 	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
 	if (!msg)
-		goto out;
+		return;
 	if (mtier_nl_fill_msg(msg, obj, 0, 0, 0,
 			      mtier_nl_kinds[obj->ops->type].cmd_ntf[ev])) {
 		nlmsg_free(msg);
-		goto out;
+		return;
 	}
 	genlmsg_multicast_netns(&mtier_nl_family, obj->net, msg, 0,
 				MTIER_NLGRP_MONITOR, GFP_KERNEL);
-out:
-	up_read(&mtier_nl_sem);
 }
 
 /* --- Generic get, dump and delete ------------------------------------- */
@@ -829,7 +821,7 @@ int mtier_nl_pool_set_doit(struct sk_buff *skb, struct genl_info *info)
 		mtier_pool_resize(pool, nla_get_uint(nla));
 	}
 	mtier_nl_parse_pool_limits(info, pool);
-	mtier_nl_notify(obj, MTIER_EV_CHANGE);
+	mtier_obj_changed(obj, MTIER_EV_CHANGE);
 out:
 	mutex_unlock(&mtier_lock);
 	return err;
@@ -930,7 +922,7 @@ int mtier_nl_peer_set_doit(struct sk_buff *skb, struct genl_info *info)
 	}
 	err = mtier_nl_parse_peer_timers(info, to_peer(obj));
 	if (!err)
-		mtier_nl_notify(obj, MTIER_EV_CHANGE);
+		mtier_obj_changed(obj, MTIER_EV_CHANGE);
 out:
 	mutex_unlock(&mtier_lock);
 	return err;
@@ -1126,7 +1118,7 @@ int mtier_nl_tier_set_doit(struct sk_buff *skb, struct genl_info *info)
 		goto out;
 	}
 	mtier_tier_set_cfg(tier, &cfg);
-	mtier_nl_notify(obj, MTIER_EV_CHANGE);
+	mtier_obj_changed(obj, MTIER_EV_CHANGE);
 	err = 0;
 out:
 	mutex_unlock(&mtier_lock);
@@ -1142,16 +1134,12 @@ int mtier_nl_init(void)
 	err = genl_register_family(&mtier_nl_family);
 	if (err)
 		return err;
-	down_write(&mtier_nl_sem);
-	mtier_nl_live = true;
-	up_write(&mtier_nl_sem);
+	mtier_obj_subscribe(mtier_nl_notify);
 	return 0;
 }
 
 void mtier_nl_exit(void)
 {
-	down_write(&mtier_nl_sem);
-	mtier_nl_live = false;
-	up_write(&mtier_nl_sem);
+	mtier_obj_subscribe(NULL);
 	genl_unregister_family(&mtier_nl_family);
 }

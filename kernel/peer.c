@@ -2,13 +2,16 @@
 /*
  * mtier: peers, the donor nodes this node takes memory from.
  *
- * A peer owns the connection to one donor's pool (client.c).  Tiers
+ * A peer owns the connection to one donor's pool (transport.c, over the
+ * peer's transport).  Tiers
  * spread their memory over peers; a peer in use by a tier cannot be
  * deleted.
  */
+#include <linux/netlink.h>
 #include <linux/slab.h>
 
 #include "mtier.h"
+#include "transport.h"
 
 static const char *mtier_peer_busy(struct mtier_obj *obj)
 {
@@ -17,7 +20,7 @@ static const char *mtier_peer_busy(struct mtier_obj *obj)
 
 static void mtier_peer_stop(struct mtier_obj *obj)
 {
-	mtier_client_stop(to_peer(obj));
+	mtier_peer_link_stop(to_peer(obj));
 }
 
 static void mtier_peer_release(struct mtier_obj *obj)
@@ -53,14 +56,18 @@ struct mtier_peer *mtier_peer_create(const char *name, struct net *net)
  * @peer: the peer, not linked yet
  * @extack: where to explain a failure
  *
- * The peer connects in the background (client.c): its state goes from
+ * The peer connects in the background (transport.c): its state goes from
  * connecting to up, and monitors hear about it.
  *
  * Context: mtier_lock held.
  */
 int mtier_peer_start(struct mtier_peer *peer, struct netlink_ext_ack *extack)
 {
+	int err;
+
 	lockdep_assert_held(&mtier_lock);
-	mtier_client_start(peer);
-	return 0;
+	err = mtier_peer_link_start(peer);
+	if (err)
+		NL_SET_ERR_MSG(extack, "transport not supported");
+	return err;
 }

@@ -3,15 +3,18 @@
  * mtier: pools, the memory this node donates to other nodes.
  *
  * A pool is a capacity, not memory: slabs are allocated only when a client
- * asks for them (donor.c).  The sum of all pool capacities is bounded by a share of
- * this node's RAM (max_donate_percent) so that a node cannot promise more
- * than it could ever give.
+ * asks for them (by the pool's transport: rdma_donor.c).  The sum of all
+ * pool capacities is bounded by a share of this node's RAM
+ * (max_donate_percent) so that a node cannot promise more than it could
+ * ever give.
  */
 #include <linux/mm.h>
 #include <linux/module.h>
+#include <linux/netlink.h>
 #include <linux/slab.h>
 
 #include "mtier.h"
+#include "transport.h"
 
 static unsigned int max_donate_percent = 75;
 module_param(max_donate_percent, uint, 0644);
@@ -72,7 +75,7 @@ static void mtier_pool_stop(struct mtier_obj *obj)
 {
 	struct mtier_pool *pool = to_pool(obj);
 
-	mtier_donor_stop(pool);
+	pool->tops->stop(pool);
 	mtier_donated -= pool->size;
 }
 
@@ -133,7 +136,12 @@ int mtier_pool_start(struct mtier_pool *pool, struct netlink_ext_ack *extack)
 	int err;
 
 	lockdep_assert_held(&mtier_lock);
-	err = mtier_donor_listen(pool, extack);
+	pool->tops = mtier_transport_get(pool->ep.transport);
+	if (!pool->tops) {
+		NL_SET_ERR_MSG(extack, "transport not supported");
+		return -EOPNOTSUPP;
+	}
+	err = pool->tops->listen(pool, extack);
 	if (err)
 		return err;
 	mtier_donated += pool->size;

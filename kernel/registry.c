@@ -15,6 +15,7 @@
  *
  * The locking and lifetime rules are described in mtier.h.
  */
+#include <linux/rwsem.h>
 #include <linux/string.h>
 #include <linux/xarray.h>
 #include <net/net_namespace.h>
@@ -32,6 +33,47 @@ static struct xarray mtier_objs[MTIER_OBJ_NR] = {
 
 /* Next id to try for each kind; protected by mtier_lock. */
 static u32 mtier_next_id[MTIER_OBJ_NR];
+
+/*
+ * The one subscriber to object events (the control plane, nl.c), or NULL.
+ * mtier_ev_sem is held for reading while it runs, so clearing it waits for
+ * every call in progress: once mtier_obj_subscribe(NULL) returns, the
+ * subscriber is not called any more and may tear down what it uses.
+ */
+static DECLARE_RWSEM(mtier_ev_sem);
+static mtier_obj_event_fn mtier_ev_fn;	/* under mtier_ev_sem */
+
+/**
+ * mtier_obj_subscribe - set or clear the subscriber to object events
+ * @fn: called for every event from now on; NULL: no subscriber
+ *
+ * Context: process context; clearing waits for the calls in progress.
+ */
+void mtier_obj_subscribe(mtier_obj_event_fn fn)
+{
+	down_write(&mtier_ev_sem);
+	mtier_ev_fn = fn;
+	up_write(&mtier_ev_sem);
+}
+
+/**
+ * mtier_obj_changed - announce what happened to an object
+ * @obj: the object
+ * @ev: an enum mtier_event
+ *
+ * Every layer below the control plane reports through this call: the
+ * object kinds, the registry, the transports.
+ *
+ * Context: process context (the subscriber allocates and may sleep);
+ * mtier_lock need not be held.
+ */
+void mtier_obj_changed(struct mtier_obj *obj, enum mtier_event ev)
+{
+	down_read(&mtier_ev_sem);
+	if (mtier_ev_fn)
+		mtier_ev_fn(obj, ev);
+	up_read(&mtier_ev_sem);
+}
 
 /**
  * mtier_obj_init - initialise the common part of a new object
@@ -119,7 +161,7 @@ int mtier_obj_link(struct mtier_obj *obj)
 	if (err < 0)
 		return err;
 	obj->linked = true;
-	mtier_nl_notify(obj, MTIER_EV_ADD);
+	mtier_obj_changed(obj, MTIER_EV_ADD);
 	return 0;
 }
 
@@ -137,7 +179,7 @@ void mtier_obj_del(struct mtier_obj *obj)
 	lockdep_assert_held(&mtier_lock);
 	xa_erase(&mtier_objs[obj->ops->type], obj->id);
 	obj->linked = false;
-	mtier_nl_notify(obj, MTIER_EV_DEL);
+	mtier_obj_changed(obj, MTIER_EV_DEL);
 	if (obj->ops->stop)
 		obj->ops->stop(obj);
 }

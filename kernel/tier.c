@@ -24,7 +24,7 @@ void mtier_tier_announce_peers(struct mtier_tier *tier)
 
 	lockdep_assert_held(&mtier_lock);
 	for (i = 0; i < tier->nr_peers; i++)
-		mtier_nl_notify(&tier->peers[i]->obj, MTIER_EV_CHANGE);
+		mtier_obj_changed(&tier->peers[i]->obj, MTIER_EV_CHANGE);
 }
 
 static void mtier_tier_stop(struct mtier_obj *obj)

@@ -1,29 +1,31 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * mtier: the client side of the RDMA transport, the connection of a peer.
+ * mtier: the client side of the RDMA transport, a peer's connection.
  *
- * A connection (struct mtier_conn) is one control queue pair and one data
- * queue pair per I/O queue to the same donor, all in one protection domain.
- * The peer's work item owns its life: it connects, and when anything fails
- * (a work completion in error, a keepalive without answer, a disconnect, a
- * device going away) it tears the connection down and tries again later.
- * Each successful connection has a new generation number; slabs carry the
- * generation they were allocated in, and a slab of an older generation is
- * lost: its data went with the donor's session.
+ * A connection (struct mtier_conn, around the transport core's struct
+ * mtier_link) is one control queue pair and one data queue pair per I/O
+ * queue to the same donor, all in one protection domain.  The transport
+ * core (transport.c) owns its life: it opens it (mtier_client_connect()),
+ * publishes it, and when anything fails (mtier_conn_fail(): a work
+ * completion in error, a keepalive without answer, a disconnect; or
+ * mtier_peer_reset(): a device going away) it closes it and tries again
+ * later.  Generations,
+ * keepalive scheduling and reconnection are the core's; the rules of
+ * peer->link, peer->conn_rwsem and peer->stopping are written there.
  *
- * Locking and lifetime:
- *  - peer->conn is published with RCU.  The I/O path reads it under
- *    rcu_read_lock() and posts under the queue's lock, checking queue->live;
- *    teardown clears live under that lock first, so nothing is posted on a
- *    queue pair being drained.
- *  - Control calls, which sleep, hold peer->conn_rwsem for reading;
- *    teardown fails the pending calls, then takes it for writing before it
- *    unpublishes the connection.
- *  - Work completions of a connection are all drained before it is freed,
- *    so a completion may always use its connection.
- *  - The peer outlives its works: mtier_client_stop() sets peer->stopping
- *    (failures stop queueing peer->work), closes the connection (nothing
- *    can fail it after that), and only then cancels peer->work.
+ * Locking and lifetime, here:
+ *  - The I/O path gets the connection from the core under rcu_read_lock()
+ *    and posts under the queue's lock, checking queue->live; quiescing
+ *    clears live under that lock first, so nothing is posted on a queue
+ *    pair being drained.
+ *  - Control calls come with the core's conn_rwsem held for reading;
+ *    quiescing fails the pending calls (conn->dead, under call_lock), and
+ *    the core takes conn_rwsem for writing only after that.
+ *  - Work completions of a connection are all drained (quiesce) before it
+ *    is freed (close), so a completion may always use its connection.
+ *  - A transfer's RDMA state (struct mtier_rxfer) lives in its priv area,
+ *    which this file owns from mtier_client_submit() until it calls the
+ *    transfer's done.
  *  - Send slots of a data queue pair are counted (queue->sq_free, under
  *    queue->lock): a transfer takes one per work request of its round
  *    and gets each back with its completion (every work request is
@@ -36,15 +38,21 @@
  */
 #include <linux/random.h>
 #include <linux/slab.h>
-#include <rdma/rdma_cm.h>
 
-#include "mtier.h"
 #include "proto.h"
-#include "transport.h"
+#include "rdma.h"
+
+/*
+ * A transfer is split into work requests of as many segments as the
+ * device takes in one (its max_send_sge for a WRITE, max_sge_rd for a
+ * READ), and those are posted in rounds of at most MTIER_XFER_MAX_WR: a
+ * device that takes few segments per work request makes a transfer take
+ * more rounds, never fail.
+ */
+#define MTIER_XFER_MAX_WR	8
 
 #define MTIER_RESOLVE_MS	2000
 #define MTIER_CONNECT_MS	10000	/* one queue's whole handshake */
-#define MTIER_RECONNECT_MS	2000
 #define MTIER_CALL_MS		10000	/* control calls other than keepalive */
 #define MTIER_ZERO_BYTES	65536	/* the zero buffer for discards */
 
@@ -82,25 +90,25 @@ struct mtier_call {
 	struct mtier_msg rep;
 };
 
+/*
+ * A connection: @link is the transport core's part (peer, generation, slab
+ * size, failed), the rest is RDMA's.
+ */
 struct mtier_conn {
-	struct mtier_peer *peer;
-	u64 gen;
+	struct mtier_link link;
 	struct ib_device *dev;
 	struct ib_pd *pd;
 	u32 max_sge_wr, max_sge_rd;	/* segments per WRITE, per READ */
 	u32 sq_depth;			/* send slots of a data queue pair */
 	u64 session;
 	u8 token[MTIER_TOKEN_LEN];	/* the session's, for data queues */
-	u64 slab_size;
-	atomic_t failed;
 	bool dead;			/* no new calls (call_lock) */
 
 	struct mtier_queue ctrl;
 	struct mtier_queue *data;
 	int nr_data;
 
-	struct mtier_msg *tx, *rx;	/* MTIER_CTRL_DEPTH each */
-	dma_addr_t tx_dma, rx_dma;
+	struct mtier_ring ring;		/* tx[i] for the call in calls[i] */
 	struct ib_cqe rx_cqe[MTIER_CTRL_DEPTH];	/* one per receive buffer */
 	struct ib_cqe tx_cqe;
 	spinlock_t call_lock;		/* calls[], seq, dead */
@@ -112,16 +120,40 @@ struct mtier_conn {
 	dma_addr_t zero_dma;
 };
 
+/*
+ * The RDMA state of a transfer, in its priv area: the mapped segments,
+ * the round in flight (@pending work requests), where the next round
+ * starts (@next segment, @remote address), and @wait, the entry on its
+ * queue's backlog while it waits for send slots.
+ */
+struct mtier_rxfer {
+	struct mtier_xfer *x;
+	struct ib_device *dev;
+	int mapped;
+	int next;
+	u64 remote;
+	atomic_t pending;
+	blk_status_t status;
+	struct list_head wait;
+	struct ib_cqe cqe;
+	struct ib_sge sge[MTIER_MAX_SEGS];
+};
+
+static struct mtier_rxfer *mtier_rxfer(struct mtier_xfer *x)
+{
+	BUILD_BUG_ON(sizeof(struct mtier_rxfer) > sizeof(x->priv));
+	return (struct mtier_rxfer *)x->priv;
+}
+
+static struct mtier_conn *to_conn(struct mtier_link *link)
+{
+	return container_of(link, struct mtier_conn, link);
+}
+
+/* Fail the connection: the transport core closes it and reconnects. */
 static void mtier_conn_fail(struct mtier_conn *conn, const char *why)
 {
-	struct mtier_peer *peer = conn->peer;
-
-	if (atomic_xchg(&conn->failed, 1))
-		return;
-	pr_info("mtier: peer %s: connection lost: %s\n", peer->obj.name, why);
-	/* A stopping peer closes its connection itself (mtier_client_stop). */
-	if (!READ_ONCE(peer->stopping))
-		mod_delayed_work(mtier_wq, &peer->work, 0);
+	mtier_link_fail(&conn->link, why);
 }
 
 /* --- Control calls ---------------------------------------------------- */
@@ -136,18 +168,8 @@ static void mtier_ctrl_tx_done(struct ib_cq *cq, struct ib_wc *wc)
 
 static int mtier_ctrl_post_recv(struct mtier_conn *conn, int i)
 {
-	struct ib_sge sge = {
-		.addr = conn->rx_dma + i * sizeof(struct mtier_msg),
-		.length = sizeof(struct mtier_msg),
-		.lkey = conn->pd->local_dma_lkey,
-	};
-	struct ib_recv_wr wr = {
-		.wr_cqe = &conn->rx_cqe[i],
-		.sg_list = &sge,
-		.num_sge = 1,
-	};
-
-	return ib_post_recv(conn->ctrl.cm_id->qp, &wr, NULL);
+	return mtier_ring_post_recv(&conn->ring, conn->ctrl.cm_id->qp, i,
+				    &conn->rx_cqe[i]);
 }
 
 static void mtier_ctrl_rx_done(struct ib_cq *cq, struct ib_wc *wc)
@@ -169,13 +191,11 @@ static void mtier_ctrl_rx_done(struct ib_cq *cq, struct ib_wc *wc)
 		mtier_conn_fail(conn, "control reply of the wrong size");
 		return;
 	}
-	msg = &conn->rx[i];
-	ib_dma_sync_single_for_cpu(conn->dev, conn->rx_dma + i * sizeof(*msg),
-				   sizeof(*msg), DMA_FROM_DEVICE);
+	msg = &conn->ring.rx[i];
+	mtier_ring_rx_sync(&conn->ring, i);
 	slot = le64_to_cpu(msg->tag) % MTIER_CTRL_DEPTH;
 	spin_lock_irqsave(&conn->call_lock, flags);
-	if (le32_to_cpu(msg->magic) == MTIER_PROTO_MAGIC &&
-	    msg->version == MTIER_PROTO_VERSION && conn->calls[slot] &&
+	if (mtier_msg_header_ok(msg) && conn->calls[slot] &&
 	    conn->calls[slot]->tag == le64_to_cpu(msg->tag)) {
 		call = conn->calls[slot];
 		conn->calls[slot] = NULL;
@@ -258,7 +278,7 @@ static int mtier_ctrl_call(struct mtier_conn *conn, struct mtier_msg *req,
 
 	if (down_timeout(&conn->credits, msecs_to_jiffies(timeout_ms))) {
 		/* Every slot taken that long: the donor is not answering. */
-		atomic64_inc(&conn->peer->timeouts);
+		atomic64_inc(&conn->link.peer->timeouts);
 		mtier_conn_fail(conn, "no control slot free in time");
 		return -ETIMEDOUT;
 	}
@@ -280,17 +300,10 @@ static int mtier_ctrl_call(struct mtier_conn *conn, struct mtier_msg *req,
 		return -ENOTCONN;
 	}
 
-	req->magic = cpu_to_le32(MTIER_PROTO_MAGIC);
-	req->version = MTIER_PROTO_VERSION;
-	req->status = 0;
-	req->tag = cpu_to_le64(call.tag);
-	conn->tx[slot] = *req;
-	sge.addr = conn->tx_dma + slot * sizeof(*req);
-	sge.length = sizeof(*req);
-	sge.lkey = conn->pd->local_dma_lkey;
+	mtier_msg_stamp(req, 0, cpu_to_le64(call.tag));
+	conn->ring.tx[slot] = *req;
+	mtier_ring_tx_sge(&conn->ring, slot, &sge);
 	wr.sg_list = &sge;
-	ib_dma_sync_single_for_device(conn->dev, sge.addr, sge.length,
-				      DMA_TO_DEVICE);
 	err = ib_post_send(conn->ctrl.cm_id->qp, &wr, NULL);
 	if (!err && !wait_for_completion_timeout(&call.done,
 						 msecs_to_jiffies(timeout_ms)))
@@ -305,7 +318,7 @@ static int mtier_ctrl_call(struct mtier_conn *conn, struct mtier_msg *req,
 		spin_unlock_irqrestore(&conn->call_lock, flags);
 		if (err) {
 			if (err == -ETIMEDOUT)
-				atomic64_inc(&conn->peer->timeouts);
+				atomic64_inc(&conn->link.peer->timeouts);
 			mtier_conn_fail(conn, err == -ETIMEDOUT ?
 					"control call timed out" :
 					"cannot post a control message");
@@ -330,71 +343,74 @@ static enum dma_data_direction mtier_xfer_dir(const struct mtier_xfer *x)
 }
 
 /* Give the request its outcome.  Never under a queue's lock: @done may submit. */
-static void mtier_xfer_end(struct mtier_xfer *x)
+static void mtier_xfer_end(struct mtier_rxfer *r)
 {
-	ib_dma_unmap_sg(x->dev, x->sgl, x->nents, mtier_xfer_dir(x));
-	x->done(x, x->status);
+	struct mtier_xfer *x = r->x;
+
+	ib_dma_unmap_sg(r->dev, x->sgl, x->nents, mtier_xfer_dir(x));
+	x->done(x, r->status);
 }
 
 /* End transfers taken off a backlog (or never posted) with an error. */
 static void mtier_xfers_fail(struct list_head *list)
 {
-	struct mtier_xfer *x, *tmp;
+	struct mtier_rxfer *r, *tmp;
 
-	list_for_each_entry_safe(x, tmp, list, wait) {
-		list_del_init(&x->wait);
-		x->status = BLK_STS_IOERR;
-		mtier_xfer_end(x);
+	list_for_each_entry_safe(r, tmp, list, wait) {
+		list_del_init(&r->wait);
+		r->status = BLK_STS_IOERR;
+		mtier_xfer_end(r);
 	}
 }
 
 static u32 mtier_xfer_max_sge(const struct mtier_conn *conn,
-			      const struct mtier_xfer *x)
+			      const struct mtier_rxfer *r)
 {
-	return x->write ? conn->max_sge_wr : conn->max_sge_rd;
+	return r->x->write ? conn->max_sge_wr : conn->max_sge_rd;
 }
 
-/* Work requests, hence send slots, of @x's next round. */
+/* Work requests, hence send slots, of @r's next round. */
 static int mtier_xfer_round(const struct mtier_conn *conn,
-			    const struct mtier_xfer *x)
+			    const struct mtier_rxfer *r)
 {
-	return min_t(int, DIV_ROUND_UP(x->mapped - x->next,
-				       mtier_xfer_max_sge(conn, x)),
+	return min_t(int, DIV_ROUND_UP(r->mapped - r->next,
+				       mtier_xfer_max_sge(conn, r)),
 		     MTIER_XFER_MAX_WR);
 }
 
 /*
- * Post @x's next round, taking its slots.  q->lock held; the queue is live
+ * Post @r's next round, taking its slots.  q->lock held; the queue is live
  * and has the slots.  Returns false when nothing of it is in flight any
  * more and the caller must end it (the post failed; so did the connection).
  */
-static bool mtier_xfer_post(struct mtier_queue *q, struct mtier_xfer *x)
+static bool mtier_xfer_post(struct mtier_queue *q, struct mtier_rxfer *r)
 {
 	struct mtier_conn *conn = q->conn;
-	u32 max_sge = mtier_xfer_max_sge(conn, x);
-	int i, k, nr_wr = mtier_xfer_round(conn, x);
+	u32 max_sge = mtier_xfer_max_sge(conn, r);
+	int i, k, nr_wr = mtier_xfer_round(conn, r);
 	struct ib_rdma_wr wr[MTIER_XFER_MAX_WR];
 	const struct ib_send_wr *bad;
 	int err;
 
 	for (i = 0; i < nr_wr; i++) {
-		int nsge = min_t(int, max_sge, x->mapped - x->next);
+		int nsge = min_t(int, max_sge, r->mapped - r->next);
 
 		memset(&wr[i], 0, sizeof(wr[i]));
 		wr[i].wr.next = i + 1 < nr_wr ? &wr[i + 1].wr : NULL;
-		wr[i].wr.wr_cqe = &x->cqe;
-		wr[i].wr.opcode = x->write ? IB_WR_RDMA_WRITE : IB_WR_RDMA_READ;
+		wr[i].wr.wr_cqe = &r->cqe;
+		wr[i].wr.opcode = r->x->write ? IB_WR_RDMA_WRITE :
+						IB_WR_RDMA_READ;
 		wr[i].wr.send_flags = IB_SEND_SIGNALED;
-		wr[i].wr.sg_list = &x->sge[x->next];
+		wr[i].wr.sg_list = &r->sge[r->next];
 		wr[i].wr.num_sge = nsge;
-		wr[i].remote_addr = x->remote;
-		wr[i].rkey = x->rs->rkey;
+		wr[i].remote_addr = r->remote;
+		wr[i].rkey = r->x->rs->key;
 		for (k = 0; k < nsge; k++)
-			x->remote += x->sge[x->next + k].length;
-		x->next += nsge;
+			r->remote += r->sge[r->next + k].length;
+		r->next += nsge;
 	}
 	q->sq_free -= nr_wr;
-	atomic_set(&x->pending, nr_wr);
+	atomic_set(&r->pending, nr_wr);
 	err = ib_post_send(q->cm_id->qp, &wr[0].wr, &bad);
 	if (likely(!err))
 		return true;
@@ -403,25 +419,25 @@ static bool mtier_xfer_post(struct mtier_queue *q, struct mtier_xfer *x)
 	for (i = 0; i < nr_wr && &wr[i].wr != bad; i++)
 		;
 	q->sq_free += nr_wr - i;
-	x->status = BLK_STS_IOERR;
-	x->next = x->mapped;
+	r->status = BLK_STS_IOERR;
+	r->next = r->mapped;
 	mtier_conn_fail(conn, "cannot post a transfer");
-	return !atomic_sub_and_test(nr_wr - i, &x->pending);
+	return !atomic_sub_and_test(nr_wr - i, &r->pending);
 }
 
 /*
- * Post @x's next round, or queue it behind the transfers already waiting
+ * Post @r's next round, or queue it behind the transfers already waiting
  * for slots.  q->lock held.  Returns false when the caller must end it.
  */
-static bool mtier_xfer_queue(struct mtier_queue *q, struct mtier_xfer *x)
+static bool mtier_xfer_queue(struct mtier_queue *q, struct mtier_rxfer *r)
 {
 	if (!q->live)
 		return false;
 	if (list_empty(&q->backlog) &&
-	    q->sq_free >= mtier_xfer_round(q->conn, x))
-		return mtier_xfer_post(q, x);
-	list_add_tail(&x->wait, &q->backlog);
-	atomic64_inc(&q->conn->peer->sq_waits);
+	    q->sq_free >= mtier_xfer_round(q->conn, r))
+		return mtier_xfer_post(q, r);
+	list_add_tail(&r->wait, &q->backlog);
+	atomic64_inc(&q->conn->link.peer->sq_waits);
 	return true;
 }
 
@@ -432,18 +448,18 @@ static bool mtier_xfer_queue(struct mtier_queue *q, struct mtier_xfer *x)
 static void mtier_queue_slot_done(struct mtier_queue *q,
 				  struct list_head *failed)
 {
-	struct mtier_xfer *x;
+	struct mtier_rxfer *r;
 	unsigned long flags;
 
 	spin_lock_irqsave(&q->lock, flags);
 	q->sq_free++;
 	while (q->live &&
-	       (x = list_first_entry_or_null(&q->backlog, struct mtier_xfer,
+	       (r = list_first_entry_or_null(&q->backlog, struct mtier_rxfer,
 					     wait)) &&
-	       q->sq_free >= mtier_xfer_round(q->conn, x)) {
-		list_del_init(&x->wait);
-		if (!mtier_xfer_post(q, x))
-			list_add_tail(&x->wait, failed);
+	       q->sq_free >= mtier_xfer_round(q->conn, r)) {
+		list_del_init(&r->wait);
+		if (!mtier_xfer_post(q, r))
+			list_add_tail(&r->wait, failed);
 	}
 	spin_unlock_irqrestore(&q->lock, flags);
 	if (wq_has_sleeper(&q->sq_wait))
@@ -452,39 +468,40 @@ static void mtier_queue_slot_done(struct mtier_queue *q,
 
 static void mtier_xfer_done(struct ib_cq *cq, struct ib_wc *wc)
 {
-	struct mtier_xfer *x = container_of(wc->wr_cqe, struct mtier_xfer, cqe);
+	struct mtier_rxfer *r = container_of(wc->wr_cqe, struct mtier_rxfer,
+					     cqe);
 	struct mtier_queue *q = cq->cq_context;
 	unsigned long flags;
 	LIST_HEAD(failed);
 	bool going;
 
 	if (unlikely(wc->status != IB_WC_SUCCESS)) {
-		x->status = BLK_STS_IOERR;
-		x->next = x->mapped;
+		r->status = BLK_STS_IOERR;
+		r->next = r->mapped;
 		if (wc->status != IB_WC_WR_FLUSH_ERR) {
-			atomic64_inc(&q->conn->peer->errors);
+			atomic64_inc(&q->conn->link.peer->errors);
 			mtier_conn_fail(q->conn, ib_wc_status_msg(wc->status));
 		}
 	}
 	mtier_queue_slot_done(q, &failed);
-	if (atomic_dec_and_test(&x->pending)) {
+	if (atomic_dec_and_test(&r->pending)) {
 		/* The round is over: the next one, or the end. */
 		going = false;
-		if (x->next < x->mapped) {
+		if (r->next < r->mapped) {
 			spin_lock_irqsave(&q->lock, flags);
-			going = mtier_xfer_queue(q, x);
+			going = mtier_xfer_queue(q, r);
 			spin_unlock_irqrestore(&q->lock, flags);
 			if (!going)
-				x->status = BLK_STS_IOERR;
+				r->status = BLK_STS_IOERR;
 		}
 		if (!going)
-			list_add_tail(&x->wait, &failed);
+			list_add_tail(&r->wait, &failed);
 	}
 	/* (a transfer that ends well ends here too, with its status) */
 	while (!list_empty(&failed)) {
-		x = list_first_entry(&failed, struct mtier_xfer, wait);
-		list_del_init(&x->wait);
-		mtier_xfer_end(x);
+		r = list_first_entry(&failed, struct mtier_rxfer, wait);
+		list_del_init(&r->wait);
+		mtier_xfer_end(r);
 	}
 }
 
@@ -497,8 +514,8 @@ static void mtier_queue_qp_event(struct ib_event *event, void *ctx)
 {
 	struct mtier_queue *q = ctx;
 
-	if (event->event == IB_EVENT_QP_FATAL ||
-	    event->event == IB_EVENT_QP_ACCESS_ERR ||
+	/* Unlike a donor session, a connection also ends on a request error. */
+	if (mtier_rdma_qp_fatal(event) ||
 	    event->event == IB_EVENT_QP_REQ_ERR)
 		mtier_conn_fail(q->conn, "queue pair error");
 }
@@ -540,21 +557,11 @@ static int mtier_queue_create_qp(struct mtier_queue *q)
 	struct mtier_conn *conn = q->conn;
 	bool ctrl = q->qid < 0;
 	int depth = ctrl ? 2 * MTIER_CTRL_DEPTH + 2 : conn->sq_depth;
-	struct ib_qp_init_attr attr = {
-		.event_handler = mtier_queue_qp_event,
-		.qp_context = q,
-		.sq_sig_type = IB_SIGNAL_REQ_WR,
-		.qp_type = IB_QPT_RC,
-		.cap = {
-			.max_send_wr = depth,
-			.max_recv_wr = ctrl ? MTIER_CTRL_DEPTH + 1 : 1,
-			.max_send_sge = ctrl ? 1 : conn->max_sge_wr,
-			.max_recv_sge = 1,
-		},
-	};
+	u32 recv_wr = ctrl ? MTIER_CTRL_DEPTH + 1 : 1;
+	struct ib_qp_init_attr attr;
 	int err;
 
-	q->cq = ib_alloc_cq(conn->dev, q, depth + attr.cap.max_recv_wr,
+	q->cq = ib_alloc_cq(conn->dev, q, depth + recv_wr,
 			    (q->qid + 1) % conn->dev->num_comp_vectors,
 			    IB_POLL_SOFTIRQ);
 	if (IS_ERR(q->cq)) {
@@ -562,8 +569,8 @@ static int mtier_queue_create_qp(struct mtier_queue *q)
 		q->cq = NULL;
 		return err;
 	}
-	attr.send_cq = q->cq;
-	attr.recv_cq = q->cq;
+	attr = mtier_rdma_qp_attr(mtier_queue_qp_event, q, q->cq, depth,
+				  recv_wr, ctrl ? 1 : conn->max_sge_wr);
 	err = rdma_create_qp(q->cm_id, conn->pd, &attr);
 	if (err) {
 		ib_free_cq(q->cq);
@@ -621,9 +628,9 @@ static int mtier_queue_established(struct mtier_queue *q,
 		return -EPROTO;
 	conn->session = le64_to_cpu(rep->session);
 	memcpy(conn->token, rep->token, sizeof(conn->token));
-	conn->slab_size = slab;
-	WRITE_ONCE(conn->peer->slab_size, slab);
-	WRITE_ONCE(conn->peer->donor_free, le64_to_cpu(rep->free));
+	conn->link.slab_size = slab;
+	WRITE_ONCE(conn->link.peer->slab_size, slab);
+	WRITE_ONCE(conn->link.peer->donor_free, le64_to_cpu(rep->free));
 	return 0;
 }
 
@@ -705,7 +712,7 @@ static void mtier_queue_init(struct mtier_conn *conn, struct mtier_queue *q)
 
 static int mtier_queue_connect(struct mtier_conn *conn, struct mtier_queue *q)
 {
-	struct mtier_peer *peer = conn->peer;
+	struct mtier_peer *peer = conn->link.peer;
 	struct rdma_cm_id *id;
 	int err;
 
@@ -796,23 +803,12 @@ static void mtier_conn_free(struct mtier_conn *conn)
 	for (i = 0; i < conn->nr_data; i++)
 		mtier_queue_destroy(&conn->data[i]);
 	mtier_queue_destroy(&conn->ctrl);
-	if (conn->dev) {
-		if (conn->rx_dma)
-			ib_dma_unmap_single(conn->dev, conn->rx_dma,
-					    MTIER_CTRL_DEPTH * sizeof(*conn->rx),
-					    DMA_FROM_DEVICE);
-		if (conn->tx_dma)
-			ib_dma_unmap_single(conn->dev, conn->tx_dma,
-					    MTIER_CTRL_DEPTH * sizeof(*conn->tx),
-					    DMA_TO_DEVICE);
-		if (conn->zero_dma)
-			ib_dma_unmap_single(conn->dev, conn->zero_dma,
-					    MTIER_ZERO_BYTES, DMA_TO_DEVICE);
-	}
+	mtier_ring_unmap(&conn->ring);
+	if (conn->zero_dma)
+		ib_dma_unmap_single(conn->dev, conn->zero_dma,
+				    MTIER_ZERO_BYTES, DMA_TO_DEVICE);
 	if (conn->pd)
 		ib_dealloc_pd(conn->pd);
-	kfree(conn->rx);
-	kfree(conn->tx);
 	kfree(conn->zero);
 	kfree(conn->data);
 	kfree(conn);
@@ -837,7 +833,7 @@ static struct mtier_conn *mtier_conn_open(struct mtier_peer *peer)
 	conn = kzalloc(sizeof(*conn), GFP_KERNEL);
 	if (!conn)
 		return ERR_PTR(-ENOMEM);
-	conn->peer = peer;
+	conn->link.peer = peer;
 	conn->ctrl.qid = -1;
 	/* One data queue pair per CPU, and one for prefetches. */
 	conn->nr_data = min_t(int, num_possible_cpus(), MTIER_MAX_QUEUES - 1) + 1;
@@ -847,14 +843,12 @@ static struct mtier_conn *mtier_conn_open(struct mtier_peer *peer)
 		conn->rx_cqe[i].done = mtier_ctrl_rx_done;
 	conn->tx_cqe.done = mtier_ctrl_tx_done;
 	conn->data = kcalloc(conn->nr_data, sizeof(*conn->data), GFP_KERNEL);
-	conn->rx = kcalloc(MTIER_CTRL_DEPTH, sizeof(*conn->rx), GFP_KERNEL);
-	conn->tx = kcalloc(MTIER_CTRL_DEPTH, sizeof(*conn->tx), GFP_KERNEL);
 	conn->zero = kzalloc(MTIER_ZERO_BYTES, GFP_KERNEL);
 	/* Teardown takes every queue's lock, connected or not. */
 	mtier_queue_init(conn, &conn->ctrl);
 	if (!conn->data)
 		conn->nr_data = 0;
-	if (!conn->data || !conn->rx || !conn->tx || !conn->zero) {
+	if (!conn->data || !conn->zero) {
 		err = -ENOMEM;
 		goto err;
 	}
@@ -866,12 +860,7 @@ static struct mtier_conn *mtier_conn_open(struct mtier_peer *peer)
 	err = mtier_queue_connect(conn, &conn->ctrl);
 	if (err)
 		goto err;
-	err = mtier_conn_map(conn, conn->rx, MTIER_CTRL_DEPTH * sizeof(*conn->rx),
-			     DMA_FROM_DEVICE, &conn->rx_dma);
-	if (!err)
-		err = mtier_conn_map(conn, conn->tx,
-				     MTIER_CTRL_DEPTH * sizeof(*conn->tx),
-				     DMA_TO_DEVICE, &conn->tx_dma);
+	err = mtier_ring_map(&conn->ring, conn->pd);
 	if (!err)
 		err = mtier_conn_map(conn, conn->zero, MTIER_ZERO_BYTES,
 				     DMA_TO_DEVICE, &conn->zero_dma);
@@ -894,180 +883,71 @@ err:
 	return ERR_PTR(err);
 }
 
-/*
- * Tear the connection down; its slabs are lost from now on.  Quiescing
- * first completes whatever a control call or a zeroing waits for, so the
- * readers of conn_rwsem let go.
+/* --- The transport's operations (rdma.h, transport.h) ---------------- */
+
+/**
+ * mtier_client_connect - open a connection to a peer's donor
+ * @peer: the peer
  *
- * Context: peer->lock held.
+ * Context: process context; sleeps through every queue's handshake.
+ * Return: the connection's link, or an ERR_PTR().
  */
-static void mtier_conn_close(struct mtier_peer *peer)
+struct mtier_link *mtier_client_connect(struct mtier_peer *peer)
 {
-	struct mtier_conn *conn;
+	struct mtier_conn *conn = mtier_conn_open(peer);
 
-	conn = rcu_dereference_protected(peer->conn,
-					 lockdep_is_held(&peer->lock));
-	if (!conn)
-		return;
-	atomic_set(&conn->failed, 1);
-	mtier_conn_quiesce(conn);
-	cancel_delayed_work_sync(&peer->ka_work);
-	down_write(&peer->conn_rwsem);
-	rcu_assign_pointer(peer->conn, NULL);
-	up_write(&peer->conn_rwsem);
-	synchronize_rcu();
-	mtier_conn_free(conn);
+	return IS_ERR(conn) ? ERR_CAST(conn) : &conn->link;
 }
 
-static void mtier_peer_set_state(struct mtier_peer *peer, u32 state)
-{
-	if (READ_ONCE(peer->state) == state)
-		return;
-	WRITE_ONCE(peer->state, state);
-	mtier_nl_notify(&peer->obj, MTIER_EV_CHANGE);
-}
-
-/* Get the connection for a control call; NULL when there is none. */
-static struct mtier_conn *mtier_conn_get(struct mtier_peer *peer)
-{
-	struct mtier_conn *conn;
-
-	down_read(&peer->conn_rwsem);
-	conn = rcu_dereference_protected(peer->conn,
-					 lockdep_is_held(&peer->conn_rwsem));
-	if (!conn || atomic_read(&conn->failed)) {
-		up_read(&peer->conn_rwsem);
-		return NULL;
-	}
-	return conn;
-}
-
-static void mtier_conn_put(struct mtier_peer *peer)
-{
-	up_read(&peer->conn_rwsem);
-}
-
-/*
- * Keepalives run as long as the connection is up: each one that does not
- * queue the next fails the connection, whatever went wrong (no answer, no
- * slot, a post, a bad reply, an error status), so that they never stop
- * silently.  The only early return is for a connection that is failed or
- * gone already: the peer's work tears it down and starts keepalives again
- * with the next one.
+/**
+ * mtier_client_quiesce - stop everything on a connection
+ * @link: the connection
+ *
+ * No more posts, pending calls failed, every queue pair drained, so that
+ * every work completion has run.
  */
-static void mtier_peer_keepalive(struct work_struct *work)
+void mtier_client_quiesce(struct mtier_link *link)
 {
-	struct mtier_peer *peer = container_of(to_delayed_work(work),
-					       struct mtier_peer, ka_work);
+	mtier_conn_quiesce(to_conn(link));
+}
+
+/**
+ * mtier_client_close - quiesce and free a connection
+ * @link: the connection, unpublished
+ */
+void mtier_client_close(struct mtier_link *link)
+{
+	mtier_conn_free(to_conn(link));
+}
+
+/**
+ * mtier_client_keepalive - one keepalive round trip
+ * @link: the connection
+ * @timeout_ms: how long the answer may take
+ * @donor_free: the donor's free bytes, on success
+ *
+ * Context: process context, conn_rwsem held for reading.
+ * Return: 0, or an error; an error status from the donor fails the
+ * connection here, anything else the caller fails.
+ */
+int mtier_client_keepalive(struct mtier_link *link, u32 timeout_ms,
+			   u64 *donor_free)
+{
 	struct mtier_msg req = { .type = MTIER_MSG_KEEPALIVE }, rep = { };
-	struct mtier_conn *conn;
-	ktime_t start;
+	struct mtier_conn *conn = to_conn(link);
 	int err;
 
-	conn = mtier_conn_get(peer);
-	if (!conn)
-		return;
-	start = ktime_get();
-	err = mtier_ctrl_call(conn, &req, &rep, READ_ONCE(peer->timeout_ms));
-	if (!err) {
-		WRITE_ONCE(peer->rtt_us, ktime_us_delta(ktime_get(), start));
-		WRITE_ONCE(peer->donor_free, le64_to_cpu(rep.keepalive.free));
-		queue_delayed_work(mtier_wq, &peer->ka_work,
-				   msecs_to_jiffies(READ_ONCE(peer->keepalive_ms)));
-	} else {
-		mtier_conn_fail(conn, rep.status ?
-				"keepalive answered with an error" :
-				"keepalive failed");
-	}
-	mtier_conn_put(peer);
+	err = mtier_ctrl_call(conn, &req, &rep, timeout_ms);
+	if (!err)
+		*donor_free = le64_to_cpu(rep.keepalive.free);
+	else if (rep.status)
+		mtier_conn_fail(conn, "keepalive answered with an error");
+	return err;
 }
 
-/*
- * The peer's one work item: connect when there is no connection, tear a
- * failed one down and come back later to connect again.
- */
-static void mtier_peer_work(struct work_struct *work)
+static bool mtier_conn_on_device(struct mtier_link *link, void *dev)
 {
-	struct mtier_peer *peer = container_of(to_delayed_work(work),
-					       struct mtier_peer, work);
-	struct mtier_conn *conn;
-
-	mutex_lock(&peer->lock);
-	if (READ_ONCE(peer->stopping))
-		goto out;
-	conn = rcu_dereference_protected(peer->conn,
-					 lockdep_is_held(&peer->lock));
-	if (conn) {
-		if (atomic_read(&conn->failed)) {
-			mtier_conn_close(peer);
-			atomic64_inc(&peer->errors);
-			mtier_peer_set_state(peer, MTIER_PEER_STATE_FAILED);
-			queue_delayed_work(mtier_wq, &peer->work,
-					   msecs_to_jiffies(MTIER_RECONNECT_MS));
-		}
-		goto out;
-	}
-
-	conn = mtier_conn_open(peer);
-	if (IS_ERR(conn)) {
-		if (READ_ONCE(peer->last_error) != -PTR_ERR(conn))
-			pr_info("mtier: peer %s: cannot connect to %pISpc: %ld\n",
-				peer->obj.name, &peer->ep.addr, PTR_ERR(conn));
-		WRITE_ONCE(peer->last_error, -PTR_ERR(conn));
-		queue_delayed_work(mtier_wq, &peer->work,
-				   msecs_to_jiffies(MTIER_RECONNECT_MS));
-		goto out;
-	}
-	conn->gen = ++peer->gen_next;
-	down_write(&peer->conn_rwsem);
-	rcu_assign_pointer(peer->conn, conn);
-	up_write(&peer->conn_rwsem);
-	WRITE_ONCE(peer->last_error, 0);
-	atomic64_inc(&peer->connects);
-	mtier_peer_set_state(peer, MTIER_PEER_STATE_UP);
-	queue_delayed_work(mtier_wq, &peer->ka_work,
-			   msecs_to_jiffies(READ_ONCE(peer->keepalive_ms)));
-out:
-	mutex_unlock(&peer->lock);
-}
-
-/**
- * mtier_client_start - start connecting a peer
- * @peer: the peer
- */
-void mtier_client_start(struct mtier_peer *peer)
-{
-	mutex_init(&peer->lock);
-	init_rwsem(&peer->conn_rwsem);
-	INIT_DELAYED_WORK(&peer->work, mtier_peer_work);
-	INIT_DELAYED_WORK(&peer->ka_work, mtier_peer_keepalive);
-	WRITE_ONCE(peer->state, MTIER_PEER_STATE_CONNECTING);
-	queue_delayed_work(mtier_wq, &peer->work, 0);
-}
-
-/**
- * mtier_client_stop - disconnect a peer for good
- * @peer: the peer, with no tier left
- *
- * Context: process context; may sleep.
- */
-void mtier_client_stop(struct mtier_peer *peer)
-{
-	/*
-	 * Close first, then cancel: until the connection is closed, a
-	 * disconnect, a queue pair error or a failed completion may fail it
-	 * and queue the work again.  Once stopping is set the work does
-	 * nothing, and a failure no longer queues it; once the connection is
-	 * closed nothing can fail it; the cancel then waits for a work
-	 * queued or running before that, so none is left to run on a freed
-	 * peer.
-	 */
-	WRITE_ONCE(peer->stopping, true);
-	mutex_lock(&peer->lock);
-	mtier_conn_close(peer);
-	mutex_unlock(&peer->lock);
-	cancel_delayed_work_sync(&peer->work);
-	WRITE_ONCE(peer->state, MTIER_PEER_STATE_DOWN);
+	return to_conn(link)->dev == dev;
 }
 
 /**
@@ -1080,104 +960,34 @@ void mtier_client_stop(struct mtier_peer *peer)
  */
 void mtier_client_device_removed(struct mtier_peer *peer, struct ib_device *dev)
 {
-	struct mtier_conn *conn;
-
-	mutex_lock(&peer->lock);
-	conn = rcu_dereference_protected(peer->conn,
-					 lockdep_is_held(&peer->lock));
-	if (conn && conn->dev == dev) {
-		pr_info("mtier: peer %s: connection lost: device removed\n",
-			peer->obj.name);
-		mtier_conn_close(peer);
-		atomic64_inc(&peer->errors);
-		mtier_peer_set_state(peer, MTIER_PEER_STATE_FAILED);
-		mod_delayed_work(mtier_wq, &peer->work,
-				 msecs_to_jiffies(MTIER_RECONNECT_MS));
-	}
-	mutex_unlock(&peer->lock);
+	if (peer->tops == &mtier_rdma_transport)
+		mtier_peer_reset(peer, mtier_conn_on_device, dev,
+				 "device removed");
 }
 
 /**
- * mtier_peer_fail - give up on a peer's current connection
- * @peer: the peer
- * @why: for the log
+ * mtier_client_alloc_slab - get a slab of the connection's size
+ * @link: the connection
+ * @rs: its size, id, address and key are filled
  *
- * Context: any.  The peer's work tears the connection down and reconnects.
+ * Context: process context, conn_rwsem held for reading; sleeps for a
+ * round trip.
+ * Return: 0, -ENOSPC when the donor is full, -ENOMEM when it could not
+ * allocate, -EPROTO for a malformed reply, or another error.
  */
-void mtier_peer_fail(struct mtier_peer *peer, const char *why)
-{
-	struct mtier_conn *conn;
-
-	rcu_read_lock();
-	conn = rcu_dereference(peer->conn);
-	if (conn)
-		mtier_conn_fail(conn, why);
-	rcu_read_unlock();
-}
-
-/* --- What the tier uses (transport.h) --------------------------------- */
-
-u64 mtier_peer_gen(struct mtier_peer *peer)
-{
-	struct mtier_conn *conn;
-	u64 gen = 0;
-
-	rcu_read_lock();
-	conn = rcu_dereference(peer->conn);
-	if (conn && !atomic_read(&conn->failed))
-		gen = conn->gen;
-	rcu_read_unlock();
-	return gen;
-}
-
-u64 mtier_peer_slab_size(struct mtier_peer *peer)
-{
-	return READ_ONCE(peer->slab_size);
-}
-
-u64 mtier_peer_donor_free(struct mtier_peer *peer)
-{
-	return READ_ONCE(peer->donor_free);
-}
-
-/**
- * mtier_peer_alloc_slab - get a slab from a peer's donor
- * @peer: the peer
- * @size: the slab size the caller needs, or 0 for the donor's
- * @rs: filled with the slab
- *
- * The size is checked against the connection the slab is asked on, not
- * against peer->slab_size: a reconnect may have brought another one.
- *
- * Context: process context; sleeps for a round trip.
- * Return: 0, -ENOSPC when the donor is full, -ENOTCONN when the peer is not
- * up, -EMEDIUMTYPE when the donor's slabs are not of @size, -EPROTO for a
- * malformed reply, or another error.
- */
-int mtier_peer_alloc_slab(struct mtier_peer *peer, u64 size,
-			  struct mtier_rslab *rs)
+int mtier_client_alloc_slab(struct mtier_link *link, struct mtier_rslab *rs)
 {
 	struct mtier_msg req = { .type = MTIER_MSG_ALLOC }, rep = { };
-	struct mtier_conn *conn;
+	struct mtier_conn *conn = to_conn(link);
 	u64 len, addr;
 	u16 status;
 	int err;
 
-	conn = mtier_conn_get(peer);
-	if (!conn)
-		return -ENOTCONN;
-	if (size && conn->slab_size != size) {
-		pr_warn_ratelimited("mtier: peer %s: slab size %llu is not the tier's %llu: no slab taken\n",
-				    peer->obj.name, conn->slab_size, size);
-		mtier_conn_put(peer);
-		return -EMEDIUMTYPE;
-	}
-	req.alloc.len = cpu_to_le64(conn->slab_size);
+	req.alloc.len = cpu_to_le64(link->slab_size);
 	err = mtier_ctrl_call(conn, &req, &rep, MTIER_CALL_MS);
 	status = le16_to_cpu(rep.status);	/* 0 when no reply came */
-	if (err == -ENOSPC) {
-		WRITE_ONCE(peer->donor_free, 0);
-	} else if (err && err != -ENOMEM && status && status <= MAX_ERRNO) {
+	if (err && err != -ENOSPC && err != -ENOMEM &&
+	    status && status <= MAX_ERRNO) {
 		/* an errno, but not one an ALLOC may get */
 		mtier_conn_fail(conn, "bad reply to a slab request");
 		err = -EPROTO;
@@ -1185,123 +995,99 @@ int mtier_peer_alloc_slab(struct mtier_peer *peer, u64 size,
 	len = le64_to_cpu(rep.alloc.len);
 	addr = le64_to_cpu(rep.alloc.addr);
 	/* Exactly the size asked, and every byte of it addressable. */
-	if (!err && (len != conn->slab_size || addr > U64_MAX - (len - 1))) {
+	if (!err && (len != link->slab_size || addr > U64_MAX - (len - 1))) {
 		mtier_conn_fail(conn, "bad reply to a slab request");
 		err = -EPROTO;
 	}
 	if (!err) {
-		rs->peer = peer;
-		rs->gen = conn->gen;
 		rs->size = len;
 		rs->id = le64_to_cpu(rep.alloc.slab);
 		rs->addr = addr;
-		rs->rkey = le32_to_cpu(rep.alloc.rkey);
-		atomic64_inc(&peer->slabs);
+		rs->key = le32_to_cpu(rep.alloc.rkey);
 	}
-	mtier_conn_put(peer);
 	return err;
 }
 
 /**
- * mtier_peer_free_slab - give a slab back to its donor
+ * mtier_client_free_slab - give a slab back to its donor
+ * @link: the connection it was allocated on
  * @rs: the slab
  *
- * A slab of an older connection is gone already; nothing to send then.
- *
- * Context: process context; sleeps for a round trip.
+ * Context: process context, conn_rwsem held for reading; sleeps for a
+ * round trip.
  */
-void mtier_peer_free_slab(struct mtier_rslab *rs)
+void mtier_client_free_slab(struct mtier_link *link,
+			    const struct mtier_rslab *rs)
 {
 	struct mtier_msg req = { .type = MTIER_MSG_FREE }, rep = { };
-	struct mtier_peer *peer = rs->peer;
-	struct mtier_conn *conn;
+	struct mtier_conn *conn = to_conn(link);
 	int err;
 
-	atomic64_dec(&peer->slabs);
-	conn = mtier_conn_get(peer);
-	if (!conn)
-		return;
-	if (conn->gen == rs->gen) {
-		req.free.slab = cpu_to_le64(rs->id);
-		err = mtier_ctrl_call(conn, &req, &rep, MTIER_CALL_MS);
-		/* FREE has no error: the donor kept a slab we let go of */
-		if ((!err && rep.free.slab != req.free.slab) ||
-		    (err && rep.status))
-			mtier_conn_fail(conn, "bad reply to a slab release");
-	}
-	mtier_conn_put(peer);
+	req.free.slab = cpu_to_le64(rs->id);
+	err = mtier_ctrl_call(conn, &req, &rep, MTIER_CALL_MS);
+	/* FREE has no error: the donor kept a slab we let go of */
+	if ((!err && rep.free.slab != req.free.slab) || (err && rep.status))
+		mtier_conn_fail(conn, "bad reply to a slab release");
 }
 
 /**
- * mtier_peer_submit - start a one-sided transfer
- * @peer: the peer holding the slab
+ * mtier_client_submit - start a one-sided transfer
+ * @link: the connection, of the slab's generation
  * @qid: the I/O queue it comes from
  * @x: the transfer
  *
- * The request's pages are mapped for the peer's device and moved by RDMA
- * READ or WRITE straight from or into them, in as many work requests as
- * the device needs for its segments.  When the queue pair has no send
+ * The request's pages are mapped for the connection's device and moved by
+ * RDMA READ or WRITE straight from or into them, in as many work requests
+ * as the device needs for its segments.  When the queue pair has no send
  * slots free, the transfer waits for them on the queue's backlog.
  *
- * Context: any; does not sleep.
- * Return: 0 when @x->done will be called, or an error when nothing was
- * started (the slab's connection is gone, or mapping failed).
+ * Context: rcu_read_lock() held (the core's, on @link); does not sleep.
+ * Return: 0 when @x->done will be or has been called, -ENOMEM when mapping
+ * failed, -EIO when nothing was started (the connection is going).
  */
-int mtier_peer_submit(struct mtier_peer *peer, unsigned int qid,
-		      struct mtier_xfer *x)
+int mtier_client_submit(struct mtier_link *link, unsigned int qid,
+			struct mtier_xfer *x)
 {
+	struct mtier_conn *conn = to_conn(link);
+	struct mtier_rxfer *r = mtier_rxfer(x);
 	struct scatterlist *sg;
-	struct mtier_conn *conn;
 	struct mtier_queue *q;
 	unsigned long flags;
 	bool going;
-	int i, err;
+	int i;
 
-	rcu_read_lock();
-	conn = rcu_dereference(peer->conn);
-	if (!conn || atomic_read(&conn->failed) || conn->gen != x->rs->gen) {
-		err = -EIO;
-		goto out;
-	}
-	x->dev = conn->dev;
-	x->mapped = ib_dma_map_sg(conn->dev, x->sgl, x->nents,
+	r->x = x;
+	r->dev = conn->dev;
+	r->mapped = ib_dma_map_sg(conn->dev, x->sgl, x->nents,
 				  mtier_xfer_dir(x));
-	if (!x->mapped) {
-		err = -ENOMEM;
-		goto out;
+	if (!r->mapped)
+		return -ENOMEM;
+	for_each_sg(x->sgl, sg, r->mapped, i) {
+		r->sge[i].addr = sg_dma_address(sg);
+		r->sge[i].length = sg_dma_len(sg);
+		r->sge[i].lkey = conn->pd->local_dma_lkey;
 	}
-	for_each_sg(x->sgl, sg, x->mapped, i) {
-		x->sge[i].addr = sg_dma_address(sg);
-		x->sge[i].length = sg_dma_len(sg);
-		x->sge[i].lkey = conn->pd->local_dma_lkey;
-	}
-	x->next = 0;
-	x->remote = x->rs->addr + x->offset;
-	x->cqe.done = mtier_xfer_done;
-	x->status = BLK_STS_OK;
-	INIT_LIST_HEAD(&x->wait);
+	r->next = 0;
+	r->remote = x->rs->addr + x->offset;
+	r->cqe.done = mtier_xfer_done;
+	r->status = BLK_STS_OK;
+	INIT_LIST_HEAD(&r->wait);
 
 	/* The last queue pair is the prefetches'; demand never waits on it. */
 	q = &conn->data[qid == MTIER_QID_PREFETCH ? conn->nr_data - 1 :
 			qid % (conn->nr_data - 1)];
 	spin_lock_irqsave(&q->lock, flags);
-	going = mtier_xfer_queue(q, x);
+	going = mtier_xfer_queue(q, r);
 	spin_unlock_irqrestore(&q->lock, flags);
-	if (going) {
-		err = 0;
-		goto out;
-	}
-	if (x->next) {
+	if (going)
+		return 0;
+	if (r->next) {
 		/* Its post failed, and so did the connection: end it. */
-		rcu_read_unlock();
-		mtier_xfer_end(x);
+		mtier_xfer_end(r);
 		return 0;
 	}
-	err = -EIO;
 	ib_dma_unmap_sg(conn->dev, x->sgl, x->nents, mtier_xfer_dir(x));
-out:
-	rcu_read_unlock();
-	return err;
+	return -EIO;
 }
 
 /* A synchronous zeroing write, for discard and write-zeroes. */
@@ -1353,8 +1139,8 @@ static bool mtier_zero_post(struct mtier_queue *q, struct ib_rdma_wr *wr,
 }
 
 /**
- * mtier_peer_zero - write zeroes over part of a remote slab
- * @peer: the peer holding it
+ * mtier_client_zero - write zeroes over part of a remote slab
+ * @link: the connection, of the slab's generation
  * @rs: the slab
  * @offset: where in the slab
  * @len: how much
@@ -1362,26 +1148,22 @@ static bool mtier_zero_post(struct mtier_queue *q, struct ib_rdma_wr *wr,
  * Each write gets the peer's timeout; one that takes longer fails the
  * connection.
  *
- * Context: process context; sleeps until the donor has the zeroes.
+ * Context: process context, conn_rwsem held for reading; sleeps until the
+ * donor has the zeroes.
+ * Return: 0, or an error (the connection has failed then).
  */
-int mtier_peer_zero(struct mtier_peer *peer, const struct mtier_rslab *rs,
-		    u64 offset, u64 len)
+int mtier_client_zero(struct mtier_link *link, const struct mtier_rslab *rs,
+		      u64 offset, u64 len)
 {
 	struct mtier_zero_wait zw = { .cqe.done = mtier_zero_done };
+	struct mtier_peer *peer = link->peer;
 	unsigned long tmo = msecs_to_jiffies(READ_ONCE(peer->timeout_ms));
+	struct mtier_conn *conn = to_conn(link);
 	struct ib_sge sge[MTIER_MAX_SEGS];
-	struct mtier_conn *conn;
 	struct mtier_queue *q;
 	struct ib_rdma_wr wr;
 	int err = 0, n;
 
-	conn = mtier_conn_get(peer);
-	if (!conn)
-		return -EIO;
-	if (conn->gen != rs->gen) {
-		mtier_conn_put(peer);
-		return -EIO;
-	}
 	q = &conn->data[0];
 	while (len && !err) {
 		u64 chunk = 0;
@@ -1399,7 +1181,7 @@ int mtier_peer_zero(struct mtier_peer *peer, const struct mtier_rslab *rs,
 		wr.wr.sg_list = sge;
 		wr.wr.num_sge = n;
 		wr.remote_addr = rs->addr + offset;
-		wr.rkey = rs->rkey;
+		wr.rkey = rs->key;
 		init_completion(&zw.done);
 		atomic_set(&zw.pending, 1);
 		if (!wait_event_timeout(q->sq_wait,
@@ -1417,11 +1199,11 @@ int mtier_peer_zero(struct mtier_peer *peer, const struct mtier_rslab *rs,
 			/*
 			 * The work request points at @zw, on this stack: wait
 			 * for its flush, which comes.  The failure has the
-			 * peer's work (or mtier_client_stop) close the
+			 * peer's work (or mtier_peer_link_stop) close the
 			 * connection, and closing drains every queue pair
 			 * before it takes conn_rwsem for writing, which our
-			 * read hold keeps it from; nothing on that path waits
-			 * for us before the drain.
+			 * caller's read hold keeps it from; nothing on that
+			 * path waits for us before the drain.
 			 */
 			wait_for_completion(&zw.done);
 			err = -EIO;
@@ -1433,6 +1215,5 @@ int mtier_peer_zero(struct mtier_peer *peer, const struct mtier_rslab *rs,
 	}
 	if (err)
 		mtier_conn_fail(conn, "zeroing failed");
-	mtier_conn_put(peer);
 	return err;
 }

@@ -47,10 +47,8 @@
 #include <linux/xarray.h>
 #include <net/ipv6.h>
 #include <rdma/ib_cm.h>
-#include <rdma/ib_verbs.h>
-#include <rdma/rdma_cm.h>
 
-#include "mtier.h"
+#include "rdma.h"
 #include "proto.h"
 
 #define MTIER_LISTEN_BACKLOG	128
@@ -143,9 +141,7 @@ struct mtier_session {
 	u32 next_slab;
 	bool dead;
 
-	struct mtier_msg *rx;		/* MTIER_CTRL_DEPTH each */
-	struct mtier_msg *tx;
-	dma_addr_t rx_dma, tx_dma;
+	struct mtier_ring ring;		/* tx[i] is the reply to rx[i] */
 	struct mtier_dslot slot[MTIER_CTRL_DEPTH];
 	wait_queue_head_t tx_wait;
 	spinlock_t post_lock;		/* closing, posting on ctrl's qp */
@@ -423,22 +419,13 @@ static void mtier_session_rx_done(struct ib_cq *cq, struct ib_wc *wc);
 
 static int mtier_session_post_recv(struct mtier_session *sess, int i)
 {
-	struct ib_sge sge = {
-		.addr = sess->rx_dma + i * sizeof(struct mtier_msg),
-		.length = sizeof(struct mtier_msg),
-		.lkey = sess->pd->local_dma_lkey,
-	};
-	struct ib_recv_wr wr = {
-		.wr_cqe = &sess->slot[i].rx_cqe,
-		.sg_list = &sge,
-		.num_sge = 1,
-	};
 	unsigned long flags;
 	int err = -ENOTCONN;
 
 	spin_lock_irqsave(&sess->post_lock, flags);
 	if (!sess->closing)
-		err = ib_post_recv(sess->ctrl_qp, &wr, NULL);
+		err = mtier_ring_post_recv(&sess->ring, sess->ctrl_qp, i,
+					   &sess->slot[i].rx_cqe);
 	spin_unlock_irqrestore(&sess->post_lock, flags);
 	return err;
 }
@@ -483,12 +470,8 @@ static void mtier_session_rx_done(struct ib_cq *cq, struct ib_wc *wc)
 static int mtier_session_reply(struct mtier_session *sess, int i, u8 type,
 			       int status)
 {
-	struct mtier_msg *rep = &sess->tx[i];
-	struct ib_sge sge = {
-		.addr = sess->tx_dma + i * sizeof(*rep),
-		.length = sizeof(*rep),
-		.lkey = sess->pd->local_dma_lkey,
-	};
+	struct mtier_msg *rep = &sess->ring.tx[i];
+	struct ib_sge sge;
 	struct ib_send_wr wr = {
 		.wr_cqe = &sess->slot[i].tx_cqe,
 		.sg_list = &sge,
@@ -497,13 +480,9 @@ static int mtier_session_reply(struct mtier_session *sess, int i, u8 type,
 		.send_flags = IB_SEND_SIGNALED,
 	};
 
-	rep->magic = cpu_to_le32(MTIER_PROTO_MAGIC);
-	rep->version = MTIER_PROTO_VERSION;
 	rep->type = type;
-	rep->status = cpu_to_le16(status);
-	rep->tag = sess->rx[i].tag;
-	ib_dma_sync_single_for_device(sess->dev, sge.addr, sge.length,
-				      DMA_TO_DEVICE);
+	mtier_msg_stamp(rep, status, sess->ring.rx[i].tag);
+	mtier_ring_tx_sge(&sess->ring, i, &sge);
 	WRITE_ONCE(sess->slot[i].tx_since, jiffies);
 	WRITE_ONCE(sess->slot[i].tx_busy, true);
 	return mtier_session_post_send(sess, &wr);
@@ -512,14 +491,13 @@ static int mtier_session_reply(struct mtier_session *sess, int i, u8 type,
 /* Handle the message in rx[i]; returns a reason to end the session. */
 static const char *mtier_session_handle(struct mtier_session *sess, int i)
 {
-	struct mtier_msg *req = &sess->rx[i];
-	struct mtier_msg *rep = &sess->tx[i];
+	struct mtier_msg *req = &sess->ring.rx[i];
+	struct mtier_msg *rep = &sess->ring.tx[i];
 	struct mtier_pool *pool = sess->pool;
 	struct mtier_dslab *ds;
 	int err;
 
-	if (le32_to_cpu(req->magic) != MTIER_PROTO_MAGIC ||
-	    req->version != MTIER_PROTO_VERSION || req->status)
+	if (!mtier_msg_header_ok(req) || req->status)
 		return "control message with a bad header";
 
 	/* The reply slot is free once its previous SEND completed. */
@@ -586,9 +564,7 @@ static void mtier_session_work(struct work_struct *work)
 		spin_unlock_irq(&sess->inbox_lock);
 		if (i < 0 || READ_ONCE(sess->dead))
 			break;
-		ib_dma_sync_single_for_cpu(sess->dev,
-					   sess->rx_dma + i * sizeof(struct mtier_msg),
-					   sizeof(struct mtier_msg), DMA_FROM_DEVICE);
+		mtier_ring_rx_sync(&sess->ring, i);
 		why = mtier_session_handle(sess, i);
 		if (why)
 			break;
@@ -702,20 +678,13 @@ static void mtier_session_release_work(struct work_struct *work)
 		}
 	}
 	rdma_destroy_id(sess->ctrl);
-	ib_dma_unmap_single(sess->dev, sess->rx_dma,
-			    MTIER_CTRL_DEPTH * sizeof(struct mtier_msg),
-			    DMA_FROM_DEVICE);
-	ib_dma_unmap_single(sess->dev, sess->tx_dma,
-			    MTIER_CTRL_DEPTH * sizeof(struct mtier_msg),
-			    DMA_TO_DEVICE);
-	kfree(sess->rx);
-	kfree(sess->tx);
+	mtier_ring_unmap(&sess->ring);
 	ib_free_cq(sess->data_cq);
 	ib_free_cq(sess->cq);
 	ib_dealloc_pd(sess->pd);
 	xa_erase(&mtier_sessions, sess->index);
 	atomic_dec(&sess->pool->clients);
-	mtier_nl_notify(&sess->pool->obj, MTIER_EV_CHANGE);
+	mtier_obj_changed(&sess->pool->obj, MTIER_EV_CHANGE);
 	mtier_session_put(sess);	/* the control cm_id's */
 	mtier_session_put(sess);	/* the pool list's */
 }
@@ -759,30 +728,17 @@ static void mtier_session_qp_event(struct ib_event *event, void *ctx)
 {
 	struct mtier_session *sess = ctx;
 
-	if (event->event == IB_EVENT_QP_FATAL ||
-	    event->event == IB_EVENT_QP_ACCESS_ERR)
+	if (mtier_rdma_qp_fatal(event))
 		mtier_session_kill(sess, "queue pair error");
 }
 
-/* What a session's queue pairs have in common: RC, one SGE, on @cq. */
+/* What a session's queue pairs have in common: one SGE, on @cq. */
 static struct ib_qp_init_attr mtier_session_qp_attr(struct mtier_session *sess,
 						    struct ib_cq *cq,
 						    u32 send_wr, u32 recv_wr)
 {
-	return (struct ib_qp_init_attr) {
-		.event_handler = mtier_session_qp_event,
-		.qp_context = sess,
-		.send_cq = cq,
-		.recv_cq = cq,
-		.sq_sig_type = IB_SIGNAL_REQ_WR,
-		.qp_type = IB_QPT_RC,
-		.cap = {
-			.max_send_wr = send_wr,
-			.max_recv_wr = recv_wr,
-			.max_send_sge = 1,
-			.max_recv_sge = 1,
-		},
-	};
+	return mtier_rdma_qp_attr(mtier_session_qp_event, sess, cq, send_wr,
+				  recv_wr, 1);
 }
 
 /*
@@ -964,29 +920,12 @@ static struct mtier_session *mtier_session_create(struct mtier_pool *pool,
 		err = PTR_ERR(sess->data_cq);
 		goto err_cq;
 	}
-	sess->rx = kcalloc(MTIER_CTRL_DEPTH, sizeof(*sess->rx), GFP_KERNEL);
-	sess->tx = kcalloc(MTIER_CTRL_DEPTH, sizeof(*sess->tx), GFP_KERNEL);
-	if (!sess->rx || !sess->tx) {
-		err = -ENOMEM;
-		goto err_bufs;
-	}
-	sess->rx_dma = ib_dma_map_single(dev, sess->rx,
-					 MTIER_CTRL_DEPTH * sizeof(*sess->rx),
-					 DMA_FROM_DEVICE);
-	if (ib_dma_mapping_error(dev, sess->rx_dma)) {
-		err = -ENOMEM;
-		goto err_bufs;
-	}
-	sess->tx_dma = ib_dma_map_single(dev, sess->tx,
-					 MTIER_CTRL_DEPTH * sizeof(*sess->tx),
-					 DMA_TO_DEVICE);
-	if (ib_dma_mapping_error(dev, sess->tx_dma)) {
-		err = -ENOMEM;
-		goto err_rx_map;
-	}
+	err = mtier_ring_map(&sess->ring, sess->pd);
+	if (err)
+		goto err_ring;
 	err = mtier_session_create_ctrl_qp(sess, id);
 	if (err)
-		goto err_tx_map;
+		goto err_ring;
 	for (i = 0; i < MTIER_CTRL_DEPTH; i++) {
 		err = mtier_session_post_recv(sess, i);
 		if (err)
@@ -997,15 +936,8 @@ static struct mtier_session *mtier_session_create(struct mtier_pool *pool,
 
 err_qp:
 	ib_destroy_qp(sess->ctrl_qp);
-err_tx_map:
-	ib_dma_unmap_single(dev, sess->tx_dma,
-			    MTIER_CTRL_DEPTH * sizeof(*sess->tx), DMA_TO_DEVICE);
-err_rx_map:
-	ib_dma_unmap_single(dev, sess->rx_dma,
-			    MTIER_CTRL_DEPTH * sizeof(*sess->rx), DMA_FROM_DEVICE);
-err_bufs:
-	kfree(sess->rx);
-	kfree(sess->tx);
+err_ring:
+	mtier_ring_unmap(&sess->ring);
 	ib_free_cq(sess->data_cq);
 err_cq:
 	ib_free_cq(sess->cq);
@@ -1103,7 +1035,7 @@ static int mtier_donor_connect_ctrl(struct mtier_pool *pool,
 		return 0;	/* the release work destroys the cm_id */
 	}
 	mtier_session_watch_arm(sess);
-	mtier_nl_notify(&pool->obj, MTIER_EV_CHANGE);
+	mtier_obj_changed(&pool->obj, MTIER_EV_CHANGE);
 	return 0;
 }
 
