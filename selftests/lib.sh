@@ -143,10 +143,13 @@ rq_trace_start() {
 	echo 1 >$T/tracing_on
 }
 
+# Leaves tracing on, as the kernel boots with it: the tests after this one
+# trace too (tier_prefetch.sh after tier_hostile_donor.sh's deadqp in the
+# debug lane failed its tracepoint checks when this turned it off).
 rq_trace_stop() {
-	echo 0 >$T/tracing_on
 	echo 0 >$T/events/block/block_rq_issue/enable
 	echo 0 >$T/events/block/block_rq_complete/enable
+	echo 1 >$T/tracing_on
 }
 
 # rq_trace_failed DEV: of DEV's requests that failed, prints "N FIRST LAST
