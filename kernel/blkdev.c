@@ -11,17 +11,22 @@
  * and write-zeroes need a round trip to a donor, so they go to the tier's
  * slow work; everything else is completed from the transfer's completion.
  *
- * Slabs are allocated on first write, on a peer chosen by the power of two
- * choices over the peers' free capacity, and given back when a discard
- * covers them whole.  A slab whose peer's connection is not the one it was
- * allocated in is lost: its reads and writes fail with EIO until a discard
- * covers it.
+ * Slabs are allocated on first write, each with as many copies as the
+ * tier's replicas on distinct peers (replica.c places them), and given
+ * back when a discard covers them whole.  A write goes to every good copy
+ * at once, straight from the request's pages, and succeeds when one of
+ * them took it; a copy that failed is stale from then on.  A read goes to
+ * one good copy and, when it fails, to another.  A slab with no good copy
+ * left (with one replica: whose peer's connection is not the one it was
+ * allocated in) is lost: its reads and writes fail with EIO until a
+ * discard covers it.
  *
  * Locking and lifetime:
  *  - tier->slabs is read under RCU on the I/O path and changed under
  *    tier->map_lock by the slow work (or at teardown).
- *  - A transfer holds slab->inflight; a slab leaving the map is freed only
- *    once an RCU grace period and its in-flight transfers are over.
+ *  - A request holds slab->inflight, and each of its transfers the copy's
+ *    users count; a slab leaving the map is freed only once an RCU grace
+ *    period and its in-flight transfers are over.
  */
 #include <linux/blk-mq.h>
 #include <linux/idr.h>
@@ -97,9 +102,10 @@ void mtier_cmd_end(struct request *rq, blk_status_t status)
 }
 
 /*
- * A shortage that passes (the transport could not map the pages): not the
- * caller's error.  The request goes back to the block layer, which sends
- * it again a little later.
+ * A shortage that passes (the transport could not map the pages, or a
+ * heal is copying the request's chunk): not the caller's error.  The
+ * request goes back to the block layer, which sends it again a little
+ * later.
  */
 static void mtier_cmd_requeue(struct request *rq)
 {
@@ -111,11 +117,6 @@ static void mtier_cmd_requeue(struct request *rq)
 }
 
 /* --- The slab map ----------------------------------------------------- */
-
-bool mtier_tslab_lost(const struct mtier_tslab *ts)
-{
-	return mtier_peer_gen(ts->rep[0].peer) != ts->rep[0].gen;
-}
 
 /* The slab holding byte @off, with a transfer reference; NULL if none. */
 struct mtier_tslab *mtier_tslab_get(struct mtier_tier *tier, u64 off,
@@ -137,80 +138,7 @@ void mtier_tslab_put(struct mtier_tslab *ts)
 		wake_up_var(&ts->inflight);
 }
 
-/*
- * Choose a peer for a new slab: two candidates at random among those up,
- * the one whose donor has more free space wins.  The slab size is not
- * looked at here: what a peer says now may not be what its connection
- * gives by the time the slab is asked for, so mtier_peer_alloc_slab()
- * checks it on the connection itself and refuses another one.
- */
-static struct mtier_peer *mtier_tier_place(struct mtier_tier *tier,
-					   unsigned long tried)
-{
-	struct mtier_peer *cand[MTIER_MAX_PEERS], *a, *b;
-	u32 i, n = 0;
-
-	for (i = 0; i < tier->nr_peers; i++) {
-		struct mtier_peer *peer = tier->peers[i];
-
-		if (test_bit(i, &tried) || !mtier_peer_gen(peer))
-			continue;
-		if (mtier_peer_donor_free(peer) < mtier_peer_slab_size(peer))
-			continue;
-		cand[n++] = peer;
-	}
-	if (!n)
-		return NULL;
-	a = cand[get_random_u32_below(n)];
-	b = cand[get_random_u32_below(n)];
-	return mtier_peer_donor_free(a) >= mtier_peer_donor_free(b) ? a : b;
-}
-
-/*
- * Allocate a slab on the best peer.  The first one sets the tier's slab
- * size; every later one must have that size (a peer that reconnected to a
- * donor with another one gets no slab: EIO, never a slab of the wrong size
- * in the map).  map_lock held.
- */
-static struct mtier_tslab *mtier_tier_alloc(struct mtier_tier *tier)
-{
-	u32 shift = tier->slab_shift;
-	unsigned long tried = 0;
-	struct mtier_tslab *ts;
-	struct mtier_peer *peer;
-	int err = -ENOSPC;
-	u64 size;
-	u32 i;
-
-	ts = kzalloc(sizeof(*ts), GFP_KERNEL);
-	if (!ts)
-		return ERR_PTR(-ENOMEM);
-	size = shift ? 1ULL << shift : 0;
-	while ((peer = mtier_tier_place(tier, tried))) {
-		err = mtier_peer_alloc_slab(peer, size, &ts->rep[0]);
-		if (!err)
-			break;
-		for (i = 0; i < tier->nr_peers; i++)
-			if (tier->peers[i] == peer)
-				__set_bit(i, &tried);
-	}
-	if (!peer) {
-		/* nobody up at all is an I/O error; all full is no space */
-		for (i = 0; i < tier->nr_peers; i++)
-			if (mtier_peer_gen(tier->peers[i]))
-				break;
-		if (i == tier->nr_peers)
-			err = -EIO;
-		kfree(ts);
-		return ERR_PTR(err);
-	}
-	ts->nr = 1;
-	if (!shift)
-		WRITE_ONCE(tier->slab_shift, ilog2(ts->rep[0].size));
-	return ts;
-}
-
-/* Take the spare slab if its peer still has it.  map_lock held. */
+/* Take the spare slab if a copy of it is still there.  map_lock held. */
 static struct mtier_tslab *mtier_tier_take_spare(struct mtier_tier *tier)
 {
 	struct mtier_tslab *ts = tier->spare;
@@ -218,10 +146,9 @@ static struct mtier_tslab *mtier_tier_take_spare(struct mtier_tier *tier)
 	if (!ts)
 		return NULL;
 	tier->spare = NULL;
-	if (mtier_peer_gen(ts->rep[0].peer) == ts->rep[0].gen)
-		return ts;
-	mtier_peer_free_slab(&ts->rep[0]);	/* lost with its connection */
-	kfree(ts);
+	if (!mtier_tslab_lost(ts))
+		return ts;		/* copies it lacks are healed later */
+	mtier_tslab_free(ts);		/* lost with its connections */
 	return NULL;
 }
 
@@ -243,19 +170,17 @@ static int mtier_tier_map(struct mtier_tier *tier, u64 off, bool *added)
 	}
 	ts = mtier_tier_take_spare(tier);
 	if (!ts)
-		ts = mtier_tier_alloc(tier);
+		ts = mtier_tslab_alloc(tier);
 	if (IS_ERR(ts)) {
 		mutex_unlock(&tier->map_lock);
 		return PTR_ERR(ts);
 	}
 	err = xa_err(xa_store(&tier->slabs, off >> tier->slab_shift, ts,
 			      GFP_KERNEL));
-	if (err) {
-		mtier_peer_free_slab(&ts->rep[0]);
-		kfree(ts);
-	} else {
+	if (err)
+		mtier_tslab_free(ts);
+	else
 		tier->nr_mapped++;
-	}
 	mutex_unlock(&tier->map_lock);
 	*added = !err;
 	return err;
@@ -289,7 +214,7 @@ static void mtier_tier_refill_spare(struct mtier_tier *tier)
 	/* Not when every slab of the tier is there already. */
 	if (!tier->spare && !READ_ONCE(tier->deleting) &&
 	    (tier->nr_mapped + 1) << tier->slab_shift <= tier->size) {
-		ts = mtier_tier_alloc(tier);
+		ts = mtier_tslab_alloc(tier);
 		if (!IS_ERR(ts))
 			tier->spare = ts;
 	}
@@ -304,31 +229,13 @@ static void mtier_tier_unmap(struct mtier_tier *tier, unsigned long idx)
 	if (!ts)
 		return;
 	tier->nr_mapped--;
+	WRITE_ONCE(ts->gone, true);	/* a heal of it gives up */
 	synchronize_rcu();
 	wait_var_event(&ts->inflight, !atomic_read(&ts->inflight));
-	mtier_peer_free_slab(&ts->rep[0]);
-	kfree_rcu(ts, rcu);
+	mtier_tslab_free(ts);
 }
 
 /* --- Requests --------------------------------------------------------- */
-
-static void mtier_xfer_end(struct mtier_xfer *x, blk_status_t status)
-{
-	struct mtier_cmd *cmd = container_of(x, struct mtier_cmd, x);
-	struct request *rq = blk_mq_rq_from_pdu(cmd);
-
-	mtier_tslab_put(cmd->ts);
-	cmd->ts = NULL;
-	/*
-	 * A prefetch may have read the donor between this write's submission
-	 * and its landing (another queue pair: no ordering): drop it again
-	 * before anyone can see the write complete.
-	 */
-	if (req_op(rq) == REQ_OP_WRITE)
-		mtier_cache_invalidate(cmd->tier, blk_rq_pos(rq) << SECTOR_SHIFT,
-				       blk_rq_bytes(rq));
-	mtier_cmd_end(rq, status);
-}
 
 static void mtier_zero_fill(struct request *rq)
 {
@@ -339,9 +246,198 @@ static void mtier_zero_fill(struct request *rq)
 		memzero_bvec(&bv);
 }
 
+/* Everything a request's copies needed is done: end it. */
+static void mtier_cmd_finish(struct mtier_cmd *cmd)
+{
+	struct request *rq = blk_mq_rq_from_pdu(cmd);
+	struct mtier_tslab *ts = cmd->ts;
+	bool write = req_op(rq) == REQ_OP_WRITE;
+	blk_status_t status = cmd->status;
+
+	if (write && !cmd->good)
+		status = BLK_STS_IOERR;		/* no good copy took it */
+	if (cmd->bucket >= 0 &&
+	    atomic_dec_and_test(&ts->writers[cmd->bucket]))
+		wake_up_var(&ts->writers[cmd->bucket]);
+	cmd->bucket = -1;
+	mtier_tslab_put(ts);
+	cmd->ts = NULL;
+	/*
+	 * A prefetch may have read the donor between this write's submission
+	 * and its landing (another queue pair: no ordering): drop it again
+	 * before anyone can see the write complete.
+	 */
+	if (write)
+		mtier_cache_invalidate(cmd->tier, blk_rq_pos(rq) << SECTOR_SHIFT,
+				       blk_rq_bytes(rq));
+	mtier_cmd_end(rq, status);
+}
+
+static void mtier_copy_done(struct mtier_xfer *x, blk_status_t status);
+
 /*
- * Start a one-sided transfer for a read or write whose slab exists.
- * Returns false when there is no slab for it.
+ * Start copy @j of a request on the slab's @slot, which the caller holds.
+ * Returns the transport's error when nothing started (@x->done will not be
+ * called).
+ */
+static int mtier_copy_submit(struct mtier_cmd *cmd, int j, int slot,
+			     bool write, u64 offset, u32 len, int nents)
+{
+	struct mtier_copy *c = &cmd->c[j];
+	struct mtier_tslab *ts = cmd->ts;
+	int err;
+
+	c->slot = slot;
+	c->heal = write && slot == READ_ONCE(ts->target);
+	c->peer = ts->rep[slot].peer;
+	c->x.sgl = c->sgl;
+	c->x.nents = nents;
+	c->x.write = write;
+	c->x.rs = &ts->rep[slot];
+	c->x.offset = offset;
+	c->x.len = len;
+	c->x.done = mtier_copy_done;
+	set_bit(j, &cmd->busy);
+	err = mtier_peer_submit(c->peer, cmd->qid, &c->x);
+	if (err)
+		clear_bit(j, &cmd->busy);
+	return err;
+}
+
+/*
+ * Read from another good copy after one failed.  Returns false when none
+ * is left, or none would take the transfer.
+ */
+static bool mtier_read_retry(struct mtier_cmd *cmd)
+{
+	struct mtier_copy *c = &cmd->c[0];
+	struct mtier_tslab *ts = cmd->ts;
+	int slot;
+
+	while ((slot = mtier_tslab_get_copy(ts, cmd->tried)) >= 0) {
+		__set_bit(slot, &cmd->tried);
+		mtier_tier_count(cmd->tier, MTIER_TC_READ_RETRIES, 1);
+		if (!mtier_copy_submit(cmd, 0, slot, false, c->x.offset,
+				       c->x.len, c->x.nents))
+			return true;
+		mtier_tslab_put_copy(ts, slot);
+		mtier_tslab_set_stale(cmd->tier, ts, slot);
+	}
+	return false;
+}
+
+/* The end of one copy's transfer.  Context: completion; may be the submitter. */
+static void mtier_copy_done(struct mtier_xfer *x, blk_status_t status)
+{
+	struct mtier_copy *c = container_of(x, struct mtier_copy, x);
+	struct mtier_cmd *cmd = c->cmd;
+	struct mtier_tslab *ts = cmd->ts;
+	int j = c - cmd->c;
+
+	clear_bit(j, &cmd->busy);
+	if (status)
+		mtier_tslab_set_stale(cmd->tier, ts, c->slot);
+	else if (!c->heal)
+		set_bit(j, &cmd->good);
+	mtier_tslab_put_copy(ts, c->slot);
+	if (!x->write) {
+		if (status && ts->nr > 1 && mtier_read_retry(cmd))
+			return;
+		cmd->status = status;
+		mtier_cmd_finish(cmd);
+		return;
+	}
+	if (atomic_dec_and_test(&cmd->pending))
+		mtier_cmd_finish(cmd);
+}
+
+/*
+ * Hold the copies a write goes to: every good one, and the one being
+ * healed.  Returns them as a bitmap of slots, the heal target's included.
+ */
+static unsigned long mtier_write_copies(struct mtier_tslab *ts, int target)
+{
+	unsigned long slots = 0;
+	int i;
+
+	for (i = 0; i < ts->nr; i++) {
+		if (i != target && !mtier_tslab_good(ts, i))
+			continue;
+		atomic_inc(&ts->users[i]);
+		/*
+		 * Pairs with the healer's barrier after it marks a slot stale
+		 * (and ends its target): either it sees us, or we see it.
+		 */
+		smp_mb__after_atomic();
+		if ((i == target && READ_ONCE(ts->target) == i) ||
+		    mtier_tslab_good(ts, i))
+			__set_bit(i, &slots);
+		else
+			mtier_tslab_put_copy(ts, i);
+	}
+	return slots;
+}
+
+/*
+ * Start a write to every copy of its slab.  Returns -EAGAIN to requeue it
+ * (a heal is copying its chunk, or the first copy's pages could not be
+ * mapped), 0 when it has started or ended.
+ */
+static int mtier_write_start(struct mtier_cmd *cmd, struct request *rq,
+			     u64 offset)
+{
+	struct mtier_tslab *ts = cmd->ts;
+	int b, j, n = 0, slot, target = -1, nents, err;
+	unsigned long slots;
+
+	if (ts->nr > 1) {
+		b = (offset >> MTIER_HEAL_CHUNK_SHIFT) % MTIER_HEAL_BUCKETS;
+		atomic_inc(&ts->writers[b]);
+		/* Pairs with the healer's barrier after it locks a bucket. */
+		smp_mb__after_atomic();
+		cmd->bucket = b;
+		if (READ_ONCE(ts->locked) == b)
+			return -EAGAIN;
+		target = READ_ONCE(ts->target);
+	}
+	slots = mtier_write_copies(ts, target);
+	if (!(target >= 0 ? slots & ~BIT(target) : slots)) {
+		/* no good copy: the slab is lost */
+		for_each_set_bit(slot, &slots, ts->nr)
+			mtier_tslab_put_copy(ts, slot);
+		cmd->status = BLK_STS_IOERR;
+		mtier_cmd_finish(cmd);
+		return 0;
+	}
+	nents = blk_rq_map_sg(rq->q, rq, cmd->c[0].sgl);
+	/* One more than the copies: none can end the request before all start. */
+	atomic_set(&cmd->pending, hweight_long(slots) + 1);
+	for_each_set_bit(slot, &slots, ts->nr) {
+		j = n++;
+		if (j)
+			memcpy(cmd->c[j].sgl, cmd->c[0].sgl,
+			       nents * sizeof(cmd->c[0].sgl[0]));
+		err = mtier_copy_submit(cmd, j, slot, true, offset,
+					blk_rq_bytes(rq), nents);
+		if (err == -ENOMEM && !j) {
+			/* nothing started yet: all of it again later */
+			for_each_set_bit(slot, &slots, ts->nr)
+				mtier_tslab_put_copy(ts, slot);
+			return -EAGAIN;
+		}
+		/* a later copy that cannot start is a failed copy */
+		if (err)
+			mtier_copy_done(&cmd->c[j].x, BLK_STS_IOERR);
+	}
+	cmd->nr_c = n;
+	if (atomic_dec_and_test(&cmd->pending))
+		mtier_cmd_finish(cmd);
+	return 0;
+}
+
+/*
+ * Start the transfers of a read or write whose slab exists.  Returns false
+ * when there is no slab for it.
  */
 static bool mtier_rw_remote(struct mtier_cmd *cmd, struct request *rq)
 {
@@ -350,34 +446,55 @@ static bool mtier_rw_remote(struct mtier_cmd *cmd, struct request *rq)
 	u64 off = blk_rq_pos(rq) << SECTOR_SHIFT;
 	u32 shift = READ_ONCE(tier->slab_shift);
 	struct mtier_tslab *ts;
-	int err;
+	int slot, err;
 
 	ts = shift ? mtier_tslab_get(tier, off, shift) : NULL;
 	if (!ts)
 		return false;
-	if (mtier_tslab_lost(ts)) {
-		mtier_tslab_put(ts);
-		mtier_cmd_end(rq, BLK_STS_IOERR);
+	cmd->ts = ts;
+	cmd->busy = 0;
+	cmd->good = 0;
+	cmd->tried = 0;
+	cmd->bucket = -1;
+	off &= (1ULL << shift) - 1;
+	if (write) {
+		if (mtier_write_start(cmd, rq, off)) {
+			/* not now: as if never started */
+			if (cmd->bucket >= 0 &&
+			    atomic_dec_and_test(&ts->writers[cmd->bucket]))
+				wake_up_var(&ts->writers[cmd->bucket]);
+			cmd->bucket = -1;
+			cmd->ts = NULL;
+			mtier_tslab_put(ts);
+			mtier_cmd_requeue(rq);
+		}
 		return true;
 	}
-	cmd->ts = ts;
-	cmd->peer = ts->rep[0].peer;
-	cmd->x.sgl = cmd->sgl;
-	cmd->x.nents = blk_rq_map_sg(rq->q, rq, cmd->sgl);
-	cmd->x.write = write;
-	cmd->x.rs = &ts->rep[0];
-	cmd->x.offset = off & ((1ULL << shift) - 1);
-	cmd->x.len = blk_rq_bytes(rq);
-	cmd->x.done = mtier_xfer_end;
-	err = mtier_peer_submit(cmd->peer, cmd->qid, &cmd->x);
-	if (err) {
+	slot = mtier_tslab_get_copy(ts, 0);
+	if (slot < 0) {
+		cmd->status = BLK_STS_IOERR;
+		mtier_cmd_finish(cmd);
+		return true;
+	}
+	__set_bit(slot, &cmd->tried);
+	cmd->nr_c = 1;
+	err = mtier_copy_submit(cmd, 0, slot, false, off, blk_rq_bytes(rq),
+				blk_rq_map_sg(rq->q, rq, cmd->c[0].sgl));
+	if (!err)
+		return true;
+	mtier_tslab_put_copy(ts, slot);
+	if (err == -ENOMEM) {
 		cmd->ts = NULL;
 		mtier_tslab_put(ts);
-		if (err == -ENOMEM)
-			mtier_cmd_requeue(rq);
-		else
-			mtier_cmd_end(rq, BLK_STS_IOERR);
+		mtier_cmd_requeue(rq);
+		return true;
 	}
+	/* as if it had failed on the network */
+	mtier_tslab_set_stale(tier, ts, slot);
+	if (ts->nr > 1 && mtier_read_retry(cmd))
+		return true;
+	cmd->status = BLK_STS_IOERR;
+	mtier_cmd_finish(cmd);
 	return true;
 }
 
@@ -429,6 +546,34 @@ static bool mtier_write(struct mtier_cmd *cmd, struct request *rq)
 	return mtier_rw_remote(cmd, rq);
 }
 
+/*
+ * Zero part of a slab on every good copy, and on the one being healed (the
+ * copy of a chunk waits meanwhile: zero_lock).  A copy that fails is
+ * stale; it is an error when no good copy took it.  map_lock held, so the
+ * slab stays mapped.
+ */
+static int mtier_tslab_zero(struct mtier_tier *tier, struct mtier_tslab *ts,
+			    u64 offset, u64 len)
+{
+	unsigned long slots;
+	bool ok = false;
+	int slot, target;
+
+	mutex_lock(&ts->zero_lock);
+	target = READ_ONCE(ts->target);
+	slots = mtier_write_copies(ts, target);
+	for_each_set_bit(slot, &slots, ts->nr) {
+		if (mtier_peer_zero(ts->rep[slot].peer, &ts->rep[slot],
+				    offset, len))
+			mtier_tslab_set_stale(tier, ts, slot);
+		else if (slot != target)
+			ok = true;
+		mtier_tslab_put_copy(ts, slot);
+	}
+	mutex_unlock(&ts->zero_lock);
+	return ok ? 0 : -EIO;
+}
+
 /* Discard and write-zeroes: free whole slabs, zero the parts of others. */
 static blk_status_t mtier_discard(struct mtier_tier *tier, struct request *rq)
 {
@@ -451,11 +596,10 @@ static blk_status_t mtier_discard(struct mtier_tier *tier, struct request *rq)
 		ts = xa_load(&tier->slabs, idx);
 		if (ts && !(off & (size - 1)) && slab_end - off == size) {
 			mtier_tier_unmap(tier, idx);
-		} else if (ts) {
-			if (mtier_tslab_lost(ts) ||
-			    mtier_peer_zero(ts->rep[0].peer, &ts->rep[0],
-					    off & (size - 1), slab_end - off))
-				status = BLK_STS_IOERR;
+		} else if (ts &&
+			   mtier_tslab_zero(tier, ts, off & (size - 1),
+					    slab_end - off)) {
+			status = BLK_STS_IOERR;
 		}
 		off = slab_end;
 	}
@@ -537,7 +681,8 @@ static blk_status_t mtier_queue_rq(struct blk_mq_hw_ctx *hctx,
 
 	cmd->tier = tier;
 	cmd->ts = NULL;
-	cmd->peer = NULL;
+	cmd->busy = 0;
+	cmd->bucket = -1;
 	cmd->qid = hctx->queue_num;
 	INIT_LIST_HEAD(&cmd->slow);
 	cmd->status = BLK_STS_OK;
@@ -571,16 +716,18 @@ static blk_status_t mtier_queue_rq(struct blk_mq_hw_ctx *hctx,
 }
 
 /*
- * A request took too long: its peer is not answering.  Fail the peer's
- * connection; draining it completes the request with an error.
+ * A request took too long: a peer it waits for is not answering.  Fail
+ * those peers' connections; draining them ends its transfers.
  */
 static enum blk_eh_timer_return mtier_timeout(struct request *rq)
 {
 	struct mtier_cmd *cmd = blk_mq_rq_to_pdu(rq);
+	unsigned long busy = READ_ONCE(cmd->busy);
+	int j;
 
 	mtier_tier_count(cmd->tier, MTIER_TC_TIMEOUTS, 1);
-	if (cmd->peer)
-		mtier_peer_fail(cmd->peer, "I/O timed out");
+	for_each_set_bit(j, &busy, MTIER_MAX_REPLICAS)
+		mtier_peer_fail(cmd->c[j].peer, "I/O timed out");
 	return BLK_EH_RESET_TIMER;
 }
 
@@ -588,8 +735,13 @@ static int mtier_init_request(struct blk_mq_tag_set *set, struct request *rq,
 			      unsigned int hctx_idx, unsigned int numa_node)
 {
 	struct mtier_cmd *cmd = blk_mq_rq_to_pdu(rq);
+	struct mtier_tier *tier = set->driver_data;
+	u32 j;
 
-	sg_init_table(cmd->sgl, MTIER_MAX_SEGS);
+	for (j = 0; j < tier->replicas; j++) {
+		sg_init_table(cmd->c[j].sgl, MTIER_MAX_SEGS);
+		cmd->c[j].cmd = cmd;
+	}
 	INIT_LIST_HEAD(&cmd->slow);
 	return 0;
 }
@@ -649,6 +801,7 @@ void mtier_blkdev_init(struct mtier_tier *tier)
 	spin_lock_init(&tier->slow_lock);
 	INIT_LIST_HEAD(&tier->slow_list);
 	INIT_WORK(&tier->slow_work, mtier_slow_work);
+	mtier_replica_init(tier);
 }
 
 /**
@@ -686,7 +839,8 @@ int mtier_blkdev_create(struct mtier_tier *tier)
 					   MTIER_MAX_QUEUES);
 	tier->tag_set.queue_depth = MTIER_QUEUE_DEPTH;
 	tier->tag_set.numa_node = NUMA_NO_NODE;
-	tier->tag_set.cmd_size = sizeof(struct mtier_cmd);
+	tier->tag_set.cmd_size = struct_size_t(struct mtier_cmd, c,
+					       tier->replicas);
 	tier->tag_set.flags = BLK_MQ_F_SHOULD_MERGE;
 	/* A backstop: keepalives normally find a dead peer first. */
 	tier->tag_set.timeout = msecs_to_jiffies(2 * timeout);
@@ -715,6 +869,7 @@ int mtier_blkdev_create(struct mtier_tier *tier)
 	if (err)
 		goto err_cache;
 	tier->disk = disk;
+	mtier_replica_start(tier);
 	return 0;
 
 err_cache:
@@ -766,9 +921,13 @@ void mtier_blkdev_destroy(struct mtier_tier *tier)
 	if (!tier->disk)
 		return;
 	WRITE_ONCE(tier->deleting, true);
+	/* First: requests a heal holds back must go on for del_gendisk(). */
+	mtier_replica_stop(tier);
 	del_gendisk(tier->disk);	/* waits for every request */
 	cancel_work_sync(&tier->slow_work);
 	mtier_cache_destroy(tier);	/* waits for every prefetch */
+	/* Again: a completion that raced with deleting may have queued it. */
+	mtier_replica_stop(tier);
 	put_disk(tier->disk);
 	tier->disk = NULL;
 	blk_mq_free_tag_set(&tier->tag_set);
@@ -793,12 +952,10 @@ void mtier_blkdev_free_slabs(struct mtier_tier *tier)
 	xa_for_each(&tier->slabs, idx, ts) {
 		xa_erase(&tier->slabs, idx);
 		tier->nr_mapped--;
-		mtier_peer_free_slab(&ts->rep[0]);
-		kfree_rcu(ts, rcu);
+		mtier_tslab_free(ts);
 	}
 	if (tier->spare) {
-		mtier_peer_free_slab(&tier->spare->rep[0]);
-		kfree(tier->spare);
+		mtier_tslab_free(tier->spare);
 		tier->spare = NULL;
 	}
 	mutex_unlock(&tier->map_lock);

@@ -12,35 +12,124 @@
 #include "mtier.h"
 #include "transport.h"
 
-/* One slab of a tier: where its replicas live (one for now). */
+/* Healing copies a slab in chunks this big; no request crosses one. */
+#define MTIER_HEAL_CHUNK_SHIFT	20
+/* Writes are counted in this many buckets of chunks (see mtier_tslab). */
+#define MTIER_HEAL_BUCKETS	8
+
+/**
+ * struct mtier_tslab - one slab of a tier and its copies
+ * @nr: copy slots, the tier's replicas
+ * @inflight: transfers and healers using the slab; it leaves the map only
+ *	once this is zero (after an RCU grace period)
+ * @stale: one bit per slot whose copy must not be read or written (a
+ *	transfer failed on it, it was never placed, or it is being healed);
+ *	set with atomic bitops by anyone, cleared only by the healer once the
+ *	copy is whole again
+ * @users: transfers running on each slot; the healer reuses a slot only
+ *	once its count is zero and its stale bit stops new ones
+ * @target: the slot being healed, or -1: writes go to it as well, reads
+ *	never (written by the healer)
+ * @locked: the chunk bucket the healer is copying, or -1: writes into it
+ *	wait (are requeued) until the copy of that chunk is done
+ * @writers: writes in flight, by bucket of chunks (chunk % 8): the
+ *	healer waits for its bucket to drain before it copies a chunk
+ * @zero_lock: held by a zeroing and by the healer's copy of a chunk:
+ *	one never runs in the middle of the other
+ * @gone: the slab is leaving the map: the healer gives up
+ * @rcu: frees it after a grace period
+ * @rep: the copies; a slot's fields change only while its stale bit is
+ *	set and its @users count is zero (the healer's rule)
+ *
+ * A copy is good when its stale bit is clear and its peer's connection is
+ * the one it was placed in (mtier_tslab_good()).
+ */
 struct mtier_tslab {
 	u8 nr;
-	atomic_t inflight;		/* transfers using it */
+	atomic_t inflight;
+	unsigned long stale;
+	atomic_t users[MTIER_MAX_REPLICAS];
+	int target;
+	int locked;
+	atomic_t writers[MTIER_HEAL_BUCKETS];
+	struct mutex zero_lock;		/* a zeroing, or a chunk's copy */
+	bool gone;
 	struct rcu_head rcu;
 	struct mtier_rslab rep[MTIER_MAX_REPLICAS];
 };
 
-/* Per request. */
+/**
+ * struct mtier_copy - a request's transfer to one copy of its slab
+ * @x: the transfer
+ * @peer: the peer it went to (for the timeout handler)
+ * @cmd: the request it belongs to
+ * @slot: the slab's slot it uses
+ * @heal: a write to the copy being healed: it does not count as a good
+ *	copy taking it
+ * @sgl: its own segments: the transport maps them for its own device
+ */
+struct mtier_copy {
+	struct mtier_xfer x;
+	struct mtier_peer *peer;
+	struct mtier_cmd *cmd;
+	int slot;
+	bool heal;
+	struct scatterlist sgl[MTIER_MAX_SEGS];
+};
+
+/**
+ * struct mtier_cmd - per request
+ * @tier: its tier
+ * @ts: the slab it uses, with a transfer reference, while it runs
+ * @slow: slow work, or waiting in the cache
+ * @qid: its hardware queue
+ * @start_ns: when it started, for the latency histogram
+ * @status: its outcome
+ * @pending: copy transfers not done yet
+ * @busy: copies whose transfer is running (bit per entry of @c)
+ * @good: copies that took a write (bit per entry of @c)
+ * @tried: slots a read went to already
+ * @bucket: the chunk bucket a write counts in (ts->writers), or -1
+ * @nr_c: entries of @c in use
+ * @c: one per copy written (reads use the first); the tier's replicas of
+ *	them follow the command (tag_set.cmd_size)
+ */
 struct mtier_cmd {
 	struct mtier_tier *tier;
 	struct mtier_tslab *ts;
-	struct mtier_peer *peer;
-	struct list_head slow;		/* slow work, or waiting in the cache */
+	struct list_head slow;
 	unsigned int qid;
 	u64 start_ns;
 	blk_status_t status;
-	struct mtier_xfer x;
-	struct scatterlist sgl[MTIER_MAX_SEGS];
+	atomic_t pending;
+	unsigned long busy;
+	unsigned long good;
+	unsigned long tried;
+	int bucket;
+	int nr_c;
+	struct mtier_copy c[];
 };
 
 /* blkdev.c */
 struct mtier_tslab *mtier_tslab_get(struct mtier_tier *tier, u64 off,
 				    u32 shift);
 void mtier_tslab_put(struct mtier_tslab *ts);
-bool mtier_tslab_lost(const struct mtier_tslab *ts);
 void mtier_cmd_end(struct request *rq, blk_status_t status);
 void mtier_read_remote(struct mtier_cmd *cmd, struct request *rq);
 void mtier_tier_count(struct mtier_tier *tier, int counter, u64 val);
+
+/* replica.c */
+bool mtier_tslab_good(const struct mtier_tslab *ts, int slot);
+bool mtier_tslab_lost(const struct mtier_tslab *ts);
+void mtier_tslab_set_stale(struct mtier_tier *tier, struct mtier_tslab *ts,
+			   int slot);
+int mtier_tslab_get_copy(struct mtier_tslab *ts, unsigned long skip);
+void mtier_tslab_put_copy(struct mtier_tslab *ts, int slot);
+struct mtier_tslab *mtier_tslab_alloc(struct mtier_tier *tier);
+void mtier_tslab_free(struct mtier_tslab *ts);
+void mtier_replica_init(struct mtier_tier *tier);
+void mtier_replica_start(struct mtier_tier *tier);
+void mtier_replica_stop(struct mtier_tier *tier);
 
 /* cache.c */
 enum {

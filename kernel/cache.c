@@ -27,8 +27,9 @@
  * Locking: cache->lock (a spinlock taken with interrupts off: completions
  * run in softirq) protects the page map, the LRU list, the counts and the
  * trend detector.  Pages are copied and freed outside it, once removed
- * from the map.  A prefetch transfer holds its slab (tslab->inflight) and
- * the cache's ios count; destroy waits for the count to drop.
+ * from the map.  A prefetch transfer holds its slab (tslab->inflight), the
+ * copy it reads (its users count) and the cache's ios count; destroy waits
+ * for the count to drop.
  */
 #include <linux/blk-mq.h>
 #include <linux/highmem.h>
@@ -79,6 +80,7 @@ struct mtier_cache {
 struct mtier_pf_io {
 	struct mtier_cache *cache;
 	struct mtier_tslab *ts;
+	int slot;
 	u32 n;
 	struct mtier_cpage *cp[MTIER_PF_RUN_MAX];
 	struct scatterlist sgl[MTIER_PF_RUN_MAX];
@@ -249,6 +251,9 @@ static void mtier_pf_io_done(struct mtier_xfer *x, blk_status_t status)
 	mtier_cache_bytes(c);
 	spin_unlock_irqrestore(&c->lock, flags);
 
+	if (status)
+		mtier_tslab_set_stale(tier, io->ts, io->slot);
+	mtier_tslab_put_copy(io->ts, io->slot);
 	mtier_tslab_put(io->ts);
 	mtier_cache_free_list(tier, &dead, false);
 	/* Those who waited: served now, or waiting on another page, or not. */
@@ -288,11 +293,15 @@ static u32 mtier_cache_fetch(struct mtier_cache *c, u64 index, u32 n)
 	ts = mtier_tslab_get(tier, index << PAGE_SHIFT, shift);
 	if (!ts)
 		return 0;
-	if (mtier_tslab_lost(ts))
-		goto err_put;
 	io = kzalloc(sizeof(*io), GFP_NOWAIT | __GFP_NOWARN);
 	if (!io)
 		goto err_put;
+	/* Any good copy: prefetches spread over them as reads do. */
+	io->slot = mtier_tslab_get_copy(ts, 0);
+	if (io->slot < 0) {
+		kfree(io);
+		goto err_put;
+	}
 	io->cache = c;
 	io->ts = ts;
 	sg_init_table(io->sgl, n);
@@ -337,14 +346,15 @@ static u32 mtier_cache_fetch(struct mtier_cache *c, u64 index, u32 n)
 	io->x.sgl = io->sgl;
 	io->x.nents = io->n;
 	io->x.write = false;
-	io->x.rs = &ts->rep[0];
+	io->x.rs = &ts->rep[io->slot];
 	io->x.offset = (index << PAGE_SHIFT) & ((1ULL << shift) - 1);
 	io->x.len = io->n << PAGE_SHIFT;
 	io->x.done = mtier_pf_io_done;
 	/* Once submitted, @io is the completion's: it may be gone already. */
 	n = io->n;
 	atomic_inc(&c->ios);
-	if (mtier_peer_submit(ts->rep[0].peer, MTIER_QID_PREFETCH, &io->x)) {
+	if (mtier_peer_submit(ts->rep[io->slot].peer, MTIER_QID_PREFETCH,
+			      &io->x)) {
 		/* Not started: as if it had failed. */
 		mtier_pf_io_done(&io->x, BLK_STS_IOERR);
 		return 0;
@@ -353,6 +363,7 @@ static u32 mtier_cache_fetch(struct mtier_cache *c, u64 index, u32 n)
 	return n;
 
 err_free:
+	mtier_tslab_put_copy(ts, io->slot);
 	kfree(io);
 err_put:
 	mtier_tslab_put(ts);

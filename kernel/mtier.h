@@ -286,6 +286,10 @@ enum mtier_tier_counter {
 	MTIER_TC_PREFETCH_LATE_HITS,
 	MTIER_TC_PREFETCH_UNUSED,
 	MTIER_TC_DEMAND_MISSES,
+	MTIER_TC_READ_RETRIES,
+	MTIER_TC_COPY_FAILURES,
+	MTIER_TC_RESYNC_BYTES,
+	MTIER_TC_SLABS_HEALED,
 	MTIER_TC_NR,
 };
 
@@ -306,12 +310,14 @@ struct mtier_tier_pcpu_stats {
  * @window_max: largest prefetch window, pages
  * @history: accesses the trend detector looks at
  * @cache_size: bound of the prefetch cache, bytes
+ * @resync_rate: most bytes a second healing copies, 0 for no limit
  */
 struct mtier_tier_cfg {
 	u32 prefetch;
 	u32 window_max;
 	u32 history;
 	u64 cache_size;
+	u64 resync_rate;
 };
 
 /**
@@ -326,7 +332,9 @@ struct mtier_tier_cfg {
  * @inflight: requests being served [rt]
  * @cache_bytes: bytes in the prefetch cache [rt]
  *
- * Its state is not stored: live when all its peers are up, else degraded.
+ * Its state is not stored: with one replica, live when all its peers are
+ * up; with more, live when every slab has all its copies good and enough
+ * peers are up to place new ones; else degraded.
  * The block device's fields are described in blkdev.c.
  */
 struct mtier_tier {
@@ -354,6 +362,10 @@ struct mtier_tier {
 	struct list_head slow_list;
 	struct work_struct slow_work;
 	struct mtier_cache *cache;	/* cache.c */
+
+	/* replica.c */
+	struct delayed_work heal_work;	/* heals slabs short of copies */
+	bool heal_degraded;		/* as last announced [heal_work] */
 };
 
 /* registry.c */
@@ -406,6 +418,9 @@ void mtier_blkdev_init(struct mtier_tier *tier);
 bool mtier_blkdev_claim(struct mtier_tier *tier);
 void mtier_blkdev_destroy(struct mtier_tier *tier);
 void mtier_blkdev_free_slabs(struct mtier_tier *tier);
+
+/* replica.c */
+u64 mtier_replica_degraded(struct mtier_tier *tier);
 
 /* rdma_core.c */
 int mtier_rdma_init(void);

@@ -94,7 +94,7 @@ static const struct nla_policy mtier_tier_get_nl_policy[MTIER_A_TIER_NAME + 1] =
 };
 
 /* MTIER_CMD_TIER_ADD - do */
-static const struct nla_policy mtier_tier_add_nl_policy[MTIER_A_TIER_CACHE_SIZE + 1] = {
+static const struct nla_policy mtier_tier_add_nl_policy[MTIER_A_TIER_RESYNC_RATE + 1] = {
 	[MTIER_A_TIER_NAME] = { .type = NLA_NUL_STRING, .len = MTIER_NAME_LEN, },
 	[MTIER_A_TIER_SIZE] = { .type = NLA_UINT, },
 	[MTIER_A_TIER_PEER] = { .type = NLA_STRING, .len = MTIER_NAME_LEN, },
@@ -103,6 +103,7 @@ static const struct nla_policy mtier_tier_add_nl_policy[MTIER_A_TIER_CACHE_SIZE 
 	[MTIER_A_TIER_WINDOW_MAX] = NLA_POLICY_RANGE(NLA_U32, 1, 1024),
 	[MTIER_A_TIER_HISTORY] = NLA_POLICY_RANGE(NLA_U32, 4, 256),
 	[MTIER_A_TIER_CACHE_SIZE] = { .type = NLA_UINT, },
+	[MTIER_A_TIER_RESYNC_RATE] = { .type = NLA_UINT, },
 };
 
 /* MTIER_CMD_TIER_DEL - do */
@@ -111,12 +112,13 @@ static const struct nla_policy mtier_tier_del_nl_policy[MTIER_A_TIER_NAME + 1] =
 };
 
 /* MTIER_CMD_TIER_SET - do */
-static const struct nla_policy mtier_tier_set_nl_policy[MTIER_A_TIER_CACHE_SIZE + 1] = {
+static const struct nla_policy mtier_tier_set_nl_policy[MTIER_A_TIER_RESYNC_RATE + 1] = {
 	[MTIER_A_TIER_NAME] = { .type = NLA_NUL_STRING, .len = MTIER_NAME_LEN, },
 	[MTIER_A_TIER_PREFETCH] = NLA_POLICY_MAX(NLA_U32, 2),
 	[MTIER_A_TIER_WINDOW_MAX] = NLA_POLICY_RANGE(NLA_U32, 1, 1024),
 	[MTIER_A_TIER_HISTORY] = NLA_POLICY_RANGE(NLA_U32, 4, 256),
 	[MTIER_A_TIER_CACHE_SIZE] = { .type = NLA_UINT, },
+	[MTIER_A_TIER_RESYNC_RATE] = { .type = NLA_UINT, },
 };
 
 /* Ops table for mtier */
@@ -203,7 +205,7 @@ static const struct genl_split_ops mtier_nl_ops[] = {
 		.cmd		= MTIER_CMD_TIER_ADD,
 		.doit		= mtier_nl_tier_add_doit,
 		.policy		= mtier_tier_add_nl_policy,
-		.maxattr	= MTIER_A_TIER_CACHE_SIZE,
+		.maxattr	= MTIER_A_TIER_RESYNC_RATE,
 		.flags		= GENL_UNS_ADMIN_PERM | GENL_CMD_CAP_DO,
 	},
 	{
@@ -217,7 +219,7 @@ static const struct genl_split_ops mtier_nl_ops[] = {
 		.cmd		= MTIER_CMD_TIER_SET,
 		.doit		= mtier_nl_tier_set_doit,
 		.policy		= mtier_tier_set_nl_policy,
-		.maxattr	= MTIER_A_TIER_CACHE_SIZE,
+		.maxattr	= MTIER_A_TIER_RESYNC_RATE,
 		.flags		= GENL_UNS_ADMIN_PERM | GENL_CMD_CAP_DO,
 	},
 };

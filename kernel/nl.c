@@ -368,8 +368,11 @@ static int mtier_nl_fill_peer(struct sk_buff *skb, struct mtier_obj *obj)
 				     ARRAY_SIZE(stats));
 }
 
-/* The tier-stats attributes: the per-CPU counters, then the cache level. */
-static const u16 mtier_tier_stat_attrs[MTIER_TC_NR + 1] = {
+/*
+ * The tier-stats attributes: the per-CPU counters, then the levels (the
+ * cache's bytes, the slabs short of copies).
+ */
+static const u16 mtier_tier_stat_attrs[MTIER_TC_NR + 2] = {
 	[MTIER_TC_READS]		= MTIER_A_TIER_STATS_READS,
 	[MTIER_TC_WRITES]		= MTIER_A_TIER_STATS_WRITES,
 	[MTIER_TC_READ_BYTES]		= MTIER_A_TIER_STATS_READ_BYTES,
@@ -384,13 +387,18 @@ static const u16 mtier_tier_stat_attrs[MTIER_TC_NR + 1] = {
 	[MTIER_TC_PREFETCH_LATE_HITS]	= MTIER_A_TIER_STATS_PREFETCH_LATE_HITS,
 	[MTIER_TC_PREFETCH_UNUSED]	= MTIER_A_TIER_STATS_PREFETCH_UNUSED,
 	[MTIER_TC_DEMAND_MISSES]	= MTIER_A_TIER_STATS_DEMAND_MISSES,
+	[MTIER_TC_READ_RETRIES]		= MTIER_A_TIER_STATS_READ_RETRIES,
+	[MTIER_TC_COPY_FAILURES]	= MTIER_A_TIER_STATS_COPY_FAILURES,
+	[MTIER_TC_RESYNC_BYTES]		= MTIER_A_TIER_STATS_RESYNC_BYTES,
+	[MTIER_TC_SLABS_HEALED]		= MTIER_A_TIER_STATS_SLABS_HEALED,
 	[MTIER_TC_NR]			= MTIER_A_TIER_STATS_CACHE_BYTES,
+	[MTIER_TC_NR + 1]		= MTIER_A_TIER_STATS_DEGRADED_SLABS,
 };
 
 static int mtier_nl_fill_tier(struct sk_buff *skb, struct mtier_obj *obj)
 {
 	struct mtier_tier *tier = to_tier(obj);
-	u64 stats[MTIER_TC_NR + 1], lat[MTIER_LAT_BUCKETS];
+	u64 stats[MTIER_TC_NR + 2], lat[MTIER_LAT_BUCKETS];
 	struct nlattr *nest;
 	u32 i;
 
@@ -407,6 +415,7 @@ static int mtier_nl_fill_tier(struct sk_buff *skb, struct mtier_obj *obj)
 	    nla_put_u32(skb, MTIER_A_TIER_WINDOW_MAX, tier->cfg.window_max) ||
 	    nla_put_u32(skb, MTIER_A_TIER_HISTORY, tier->cfg.history) ||
 	    nla_put_uint(skb, MTIER_A_TIER_CACHE_SIZE, tier->cfg.cache_size) ||
+	    nla_put_uint(skb, MTIER_A_TIER_RESYNC_RATE, tier->cfg.resync_rate) ||
 	    (tier->disk &&
 	     nla_put_string(skb, MTIER_A_TIER_DEV, tier->disk->disk_name)) ||
 	    nla_put_u32(skb, MTIER_A_TIER_STATE, mtier_tier_state(tier)))
@@ -415,6 +424,7 @@ static int mtier_nl_fill_tier(struct sk_buff *skb, struct mtier_obj *obj)
 	mtier_tier_read_stats(tier, stats, lat);
 	stats[MTIER_TC_INFLIGHT] = atomic_read(&tier->inflight);
 	stats[MTIER_TC_NR] = atomic64_read(&tier->cache_bytes);
+	stats[MTIER_TC_NR + 1] = mtier_replica_degraded(tier);
 	nest = nla_nest_start(skb, MTIER_A_TIER_STATS);
 	if (!nest)
 		return -EMSGSIZE;
@@ -968,6 +978,11 @@ static int mtier_nl_parse_tier_cfg(struct genl_info *info,
 		}
 		given++;
 	}
+	nla = info->attrs[MTIER_A_TIER_RESYNC_RATE];
+	if (nla) {
+		cfg->resync_rate = nla_get_uint(nla);
+		given++;
+	}
 	return given;
 }
 
@@ -1046,11 +1061,6 @@ static int mtier_nl_parse_tier(struct genl_info *info, struct mtier_tier *tier)
 						tier->replicas, tier->nr_peers);
 			return -EINVAL;
 		}
-		if (tier->replicas > 1) {
-			NL_SET_ERR_MSG_ATTR(info->extack, nla,
-					    "replication is not implemented yet");
-			return -EOPNOTSUPP;
-		}
 	}
 	err = mtier_nl_parse_tier_cfg(info, &tier->cfg);
 	return err < 0 ? err : 0;
@@ -1113,7 +1123,7 @@ int mtier_nl_tier_set_doit(struct sk_buff *skb, struct genl_info *info)
 		goto out;
 	if (!err) {
 		NL_SET_ERR_MSG(info->extack,
-			       "nothing to change: give prefetch, window-max, history or cache-size");
+			       "nothing to change: give prefetch, window-max, history, cache-size or resync-rate");
 		err = -EINVAL;
 		goto out;
 	}

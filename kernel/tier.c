@@ -147,18 +147,28 @@ int mtier_tier_start(struct mtier_tier *tier, struct netlink_ext_ack *extack)
 }
 
 /**
- * mtier_tier_state - live when every peer of the tier is up, else degraded
+ * mtier_tier_state - whether a tier has all it needs
  * @tier: the tier
+ *
+ * With one replica, live when every peer of the tier is up: a slab on a
+ * peer that is not has lost its data.  With more, live when every slab
+ * has all its copies good and enough peers are up to place every copy of
+ * a new one; else degraded.
  */
 u32 mtier_tier_state(struct mtier_tier *tier)
 {
-	u32 i;
+	u32 i, up = 0;
 
 	if (!tier->disk)
 		return MTIER_TIER_STATE_DOWN;
 	for (i = 0; i < tier->nr_peers; i++)
-		if (READ_ONCE(tier->peers[i]->state) != MTIER_PEER_STATE_UP)
-			return MTIER_TIER_STATE_DEGRADED;
+		if (READ_ONCE(tier->peers[i]->state) == MTIER_PEER_STATE_UP)
+			up++;
+	if (tier->replicas == 1)
+		return up == tier->nr_peers ? MTIER_TIER_STATE_LIVE :
+					      MTIER_TIER_STATE_DEGRADED;
+	if (up < tier->replicas || mtier_replica_degraded(tier))
+		return MTIER_TIER_STATE_DEGRADED;
 	return MTIER_TIER_STATE_LIVE;
 }
 

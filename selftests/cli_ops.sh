@@ -244,17 +244,17 @@ check "bare peer lists every peer" sh -c '[ "$(printf "%s\n" "$1" | wc -l)" = 4 
 
 # ------------------------------------------------------------ tiers
 
-T0='^tier t0: state degraded dev mtier[0-9]+ size 8G peer d1,d2 replicas 1 prefetch off window-max 32 history 32 cache 32M$'
+T0='^tier t0: state degraded dev mtier[0-9]+ size 8G peer d1,d2 replicas 1 prefetch off window-max 32 history 32 cache 32M resync-rate 0$'
 
 cli tier add t0 size 8G peer d1,d2
 check "tier add over two peers (defaults)" out_is ""
 cli tier show t0
 check "tier show t0 text" out_matches "$T0"
-cli tier add t1 size 1G peer d3 peer d4 replicas 1 prefetch adaptive window-max 64 history 16 cache 16M
+cli tier add t1 size 1G peer d3 peer d4 replicas 1 prefetch adaptive window-max 64 history 16 cache 16M resync-rate 200M
 check "tier add with repeated peer and every option" out_is ""
 cli tier show t1
 check "tier show t1 text" \
-	out_matches '^tier t1: state degraded dev mtier[0-9]+ size 1G peer d3,d4 replicas 1 prefetch adaptive window-max 64 history 16 cache 16M$'
+	out_matches '^tier t1: state degraded dev mtier[0-9]+ size 1G peer d3,d4 replicas 1 prefetch adaptive window-max 64 history 16 cache 16M resync-rate 200M$'
 cli ti a t2 si 4096 pe d1 pre seq
 check "tier add with prefixes" out_is ""
 
@@ -282,10 +282,10 @@ cli tier set t0 pre ad
 check "tier set with prefixes" out_is ""
 cli tier show t0
 check "tier text after set" \
-	out_matches '^tier t0: state degraded dev mtier[0-9]+ size 8G peer d1,d2 replicas 1 prefetch adaptive window-max 128 history 64 cache 64M$'
+	out_matches '^tier t0: state degraded dev mtier[0-9]+ size 8G peer d1,d2 replicas 1 prefetch adaptive window-max 128 history 64 cache 64M resync-rate 0$'
 cli -s tier show t0
 check "tier -s: stats line with every counter" \
-	out_matches '^    stats: reads 0 writes 0 read-bytes 0 write-bytes 0 discards 0 flushes 0 inflight 0 errors 0 timeouts 0 prefetch-issued 0 prefetch-hits 0 prefetch-late-hits 0 prefetch-unused 0 demand-misses 0 cache-bytes 0$'
+	out_matches '^    stats: reads 0 writes 0 read-bytes 0 write-bytes 0 discards 0 flushes 0 inflight 0 errors 0 timeouts 0 prefetch-issued 0 prefetch-hits 0 prefetch-late-hits 0 prefetch-unused 0 demand-misses 0 read-retries 0 copy-failures 0 resync-bytes 0 slabs-healed 0 cache-bytes 0 degraded-slabs 0$'
 check "tier -s: no accuracy without prefetches" \
 	sh -c '! printf "%s\n" "$1" | grep -q accuracy' sh "$out"
 cli -j -s tier show t0
@@ -293,7 +293,9 @@ check "tier -j -s: stats object" json_ok '
 sorted(d[0]["stats"]) == sorted(["reads", "writes", "read-bytes",
 	"write-bytes", "discards", "flushes", "inflight", "errors", "timeouts",
 	"prefetch-issued", "prefetch-hits", "prefetch-late-hits",
-	"prefetch-unused", "demand-misses", "cache-bytes", "lat-hist"]) and
+	"prefetch-unused", "demand-misses", "read-retries", "copy-failures",
+	"resync-bytes", "slabs-healed", "cache-bytes", "degraded-slabs",
+	"lat-hist"]) and
 all(v == 0 for k, v in d[0]["stats"].items() if k != "lat-hist") and
 d[0]["stats"]["lat-hist"] == [0] * len(d[0]["stats"]["lat-hist"])'
 cli t

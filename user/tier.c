@@ -33,6 +33,7 @@ static const char *const tier_names[MTIER_A_TIER_MAX + 1] = {
 	[MTIER_A_TIER_DEV]	  = "dev",
 	[MTIER_A_TIER_STATE]	  = "state",
 	[MTIER_A_TIER_STATS]	  = "stats",
+	[MTIER_A_TIER_RESYNC_RATE] = "resync-rate",
 };
 
 static const struct attr_set tier_set = {
@@ -56,6 +57,11 @@ static const char *const tier_stats_names[MTIER_A_TIER_STATS_MAX + 1] = {
 	[MTIER_A_TIER_STATS_CACHE_BYTES]	= "cache-bytes",
 	[MTIER_A_TIER_STATS_DEMAND_MISSES]	= "demand-misses",
 	[MTIER_A_TIER_STATS_LAT_HIST]		= "lat-hist",
+	[MTIER_A_TIER_STATS_READ_RETRIES]	= "read-retries",
+	[MTIER_A_TIER_STATS_COPY_FAILURES]	= "copy-failures",
+	[MTIER_A_TIER_STATS_RESYNC_BYTES]	= "resync-bytes",
+	[MTIER_A_TIER_STATS_SLABS_HEALED]	= "slabs-healed",
+	[MTIER_A_TIER_STATS_DEGRADED_SLABS]	= "degraded-slabs",
 };
 
 static const struct attr_set tier_stats_set = {
@@ -184,6 +190,9 @@ static void tier_print(struct nl_msg *msg, const char *event)
 	if (tb[MTIER_A_TIER_CACHE_SIZE])
 		print_size("cache-size", "cache",
 			   mt_get_uint(tb[MTIER_A_TIER_CACHE_SIZE]));
+	if (tb[MTIER_A_TIER_RESYNC_RATE])
+		print_size("resync-rate", "resync-rate",
+			   mt_get_uint(tb[MTIER_A_TIER_RESYNC_RATE]));
 	if (opts.stats && tb[MTIER_A_TIER_STATS])
 		tier_print_stats(tb[MTIER_A_TIER_STATS]);
 	print_obj_end();
@@ -193,20 +202,22 @@ static void tier_print(struct nl_msg *msg, const char *event)
 
 enum {
 	KW_SIZE, KW_PEER, KW_REPLICAS, KW_PREFETCH, KW_WINDOW_MAX, KW_HISTORY,
-	KW_CACHE, KW_HELP,
+	KW_CACHE, KW_RESYNC_RATE, KW_HELP,
 };
 
 static const struct word tier_add_kws[] = {
 	{ "size", KW_SIZE }, { "peer", KW_PEER }, { "replicas", KW_REPLICAS },
 	{ "prefetch", KW_PREFETCH }, { "window-max", KW_WINDOW_MAX },
 	{ "history", KW_HISTORY }, { "cache", KW_CACHE },
-	{ "cache-size", KW_CACHE }, { "help", KW_HELP },
+	{ "cache-size", KW_CACHE }, { "resync-rate", KW_RESYNC_RATE },
+	{ "help", KW_HELP },
 };
 
 static const struct word tier_set_kws[] = {
 	{ "prefetch", KW_PREFETCH }, { "window-max", KW_WINDOW_MAX },
 	{ "history", KW_HISTORY }, { "cache", KW_CACHE },
-	{ "cache-size", KW_CACHE }, { "help", KW_HELP },
+	{ "cache-size", KW_CACHE }, { "resync-rate", KW_RESYNC_RATE },
+	{ "help", KW_HELP },
 };
 
 static const struct word prefetch_words[] = {
@@ -220,8 +231,10 @@ static const struct usage_line tier_usage_lines[] = {
 	{ B(CMD_ADD), "mtier tier add NAME size SIZE peer PEER[,PEER...] [ replicas N ]" },
 	{ B(CMD_ADD), "               [ prefetch { off | sequential | adaptive } ]" },
 	{ B(CMD_ADD), "               [ window-max N ] [ history N ] [ cache SIZE ]" },
+	{ B(CMD_ADD), "               [ resync-rate SIZE ]" },
 	{ B(CMD_SET), "mtier tier set NAME [ prefetch { off | sequential | adaptive } ]" },
 	{ B(CMD_SET), "               [ window-max N ] [ history N ] [ cache SIZE ]" },
+	{ B(CMD_SET), "               [ resync-rate SIZE ]" },
 	{ B(CMD_DEL), "mtier tier del NAME" },
 	{ B(CMD_SHOW), "mtier tier [ show [ NAME ] ]" },
 	{ B(CMD_ADD) | B(CMD_SET), "SIZE := NUMBER[K|M|G|T]  (powers of 1024)" },
@@ -269,6 +282,8 @@ static int tier_put(struct obj_req *r, int id, const char *kw, const char *v)
 		return obj_put_u32(r, MTIER_A_TIER_HISTORY, "history", v);
 	case KW_CACHE:
 		return obj_put_size(r, MTIER_A_TIER_CACHE_SIZE, "cache size", v);
+	case KW_RESYNC_RATE:
+		return obj_put_size(r, MTIER_A_TIER_RESYNC_RATE, "resync rate", v);
 	}
 	return 0;
 }
