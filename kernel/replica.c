@@ -565,6 +565,8 @@ static void mtier_heal_work(struct work_struct *work)
 		for (k = 0; k < ts->nr && !READ_ONCE(tier->deleting); k++) {
 			if (mtier_tslab_good(ts, k))
 				continue;
+			if (mtier_tslab_lost(ts))
+				break;	/* nothing to copy from: EIO until discarded */
 			if (!h) {
 				h = mtier_heal_alloc(tier);
 				if (!h)
@@ -574,7 +576,7 @@ static void mtier_heal_work(struct work_struct *work)
 			if (mtier_heal_slot(h, ts, k))
 				break;	/* the next run tries again */
 		}
-		stuck = !h && k < ts->nr;
+		stuck = !h && k < ts->nr && !mtier_tslab_lost(ts);
 		mtier_tslab_put(ts);
 		if (stuck)
 			break;		/* no memory for the buffer */
