@@ -290,13 +290,8 @@ static int mtier_copy_submit(struct mtier_cmd *cmd, int j, int slot,
 	c->slot = slot;
 	c->heal = write && slot == READ_ONCE(ts->target);
 	c->peer = ts->rep[slot].peer;
-	c->x.sgl = c->sgl;
-	c->x.nents = nents;
-	c->x.write = write;
-	c->x.rs = &ts->rep[slot];
-	c->x.offset = offset;
-	c->x.len = len;
-	c->x.done = mtier_copy_done;
+	mtier_xfer_init(&c->x, c->sgl, nents, write, &ts->rep[slot], offset,
+			len, mtier_copy_done);
 	set_bit(j, &cmd->busy);
 	err = mtier_peer_submit(c->peer, cmd->qid, &c->x);
 	if (err)

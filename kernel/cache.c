@@ -343,13 +343,9 @@ static u32 mtier_cache_fetch(struct mtier_cache *c, u64 index, u32 n)
 		goto err_free;
 
 	sg_mark_end(&io->sgl[io->n - 1]);
-	io->x.sgl = io->sgl;
-	io->x.nents = io->n;
-	io->x.write = false;
-	io->x.rs = &ts->rep[io->slot];
-	io->x.offset = (index << PAGE_SHIFT) & ((1ULL << shift) - 1);
-	io->x.len = io->n << PAGE_SHIFT;
-	io->x.done = mtier_pf_io_done;
+	mtier_xfer_init(&io->x, io->sgl, io->n, false, &ts->rep[io->slot],
+			(index << PAGE_SHIFT) & ((1ULL << shift) - 1),
+			io->n << PAGE_SHIFT, mtier_pf_io_done);
 	/* Once submitted, @io is the completion's: it may be gone already. */
 	n = io->n;
 	atomic_inc(&c->ios);

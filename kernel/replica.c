@@ -384,13 +384,9 @@ static int mtier_heal_xfer(struct mtier_heal *h, struct mtier_tslab *ts,
 
 	for (;;) {
 		init_completion(&h->done);
-		h->x.sgl = h->sgl;
-		h->x.nents = MTIER_HEAL_SEGS;
-		h->x.write = write;
-		h->x.rs = &ts->rep[slot];
-		h->x.offset = offset;
-		h->x.len = MTIER_HEAL_CHUNK;
-		h->x.done = mtier_heal_xfer_done;
+		mtier_xfer_init(&h->x, h->sgl, MTIER_HEAL_SEGS, write,
+				&ts->rep[slot], offset, MTIER_HEAL_CHUNK,
+				mtier_heal_xfer_done);
 		err = mtier_peer_submit(peer, MTIER_QID_PREFETCH, &h->x);
 		if (err != -ENOMEM || ++tries > 100)
 			break;

@@ -79,6 +79,23 @@ struct mtier_xfer {
 	u64 priv[MTIER_XFER_PRIV_SIZE / sizeof(u64)];
 };
 
+/* Fill @x for a transfer of @len bytes at @offset of @rs. */
+static inline void mtier_xfer_init(struct mtier_xfer *x,
+				   struct scatterlist *sgl, int nents,
+				   bool write, const struct mtier_rslab *rs,
+				   u64 offset, u32 len,
+				   void (*done)(struct mtier_xfer *x,
+						blk_status_t status))
+{
+	x->sgl = sgl;
+	x->nents = nents;
+	x->write = write;
+	x->rs = rs;
+	x->offset = offset;
+	x->len = len;
+	x->done = done;
+}
+
 /**
  * struct mtier_link - one connection of a peer to its donor
  * @peer: the peer it belongs to
