@@ -40,6 +40,12 @@ for i in 0 1 2; do
 done
 check_fail "replicas 4 over three peers is refused" \
 	"$MTIER" tier add tx size 64M peer d0,d1,d2 replicas 4
+check "a peer with no donor behind it" "$MTIER" peer add dz addr "$A:7489"
+"$MTIER" tier add tx size 64M peer d0,dz replicas 2 >/tmp/rep-refuse.out 2>&1
+check "replicas 2 with one peer up is refused, and says why" \
+	grep -q "replicas 2 needs 2 peers up (up now: 1)" /tmp/rep-refuse.out
+check "with two up it is not" "$MTIER" tier add tx size 64M peer d0,dz,d1 replicas 2
+check "tier and peer del" sh -c "\"$MTIER\" tier del tx && \"$MTIER\" peer del dz"
 check "tier with replicas 2" \
 	"$MTIER" tier add tr size $((MB + 16))M peer d0,d1,d2 replicas 2
 dev=$(tier_dev tr)
