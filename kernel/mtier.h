@@ -437,6 +437,7 @@ void mtier_tier_set_cfg(struct mtier_tier *tier,
 void mtier_tier_read_stats(struct mtier_tier *tier, u64 sum[MTIER_TC_NR],
 			   u64 lat[MTIER_LAT_BUCKETS]);
 u32 mtier_tier_state(struct mtier_tier *tier);
+u32 mtier_tier_peers_up(struct mtier_tier *tier, u32 *room);
 static inline struct mtier_tier *to_tier(struct mtier_obj *obj)
 {
 	return container_of(obj, struct mtier_tier, obj);

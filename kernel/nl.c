@@ -1061,6 +1061,22 @@ static int mtier_nl_parse_tier(struct genl_info *info, struct mtier_tier *tier)
 						tier->replicas, tier->nr_peers);
 			return -EINVAL;
 		}
+		if (tier->replicas > 1) {
+			u32 room, up = mtier_tier_peers_up(tier, &room);
+
+			if (up < tier->replicas) {
+				NL_SET_ERR_MSG_ATTR_FMT(info->extack, nla,
+							"replicas %u needs %u peers up (up now: %u)",
+							tier->replicas, tier->replicas, up);
+				return -ENOTCONN;
+			}
+			if (room < tier->replicas) {
+				NL_SET_ERR_MSG_ATTR_FMT(info->extack, nla,
+							"replicas %u needs %u peers with room for a slab (now: %u)",
+							tier->replicas, tier->replicas, room);
+				return -ENOSPC;
+			}
+		}
 	}
 	err = mtier_nl_parse_tier_cfg(info, &tier->cfg);
 	return err < 0 ? err : 0;

@@ -130,49 +130,48 @@ void mtier_tier_add_peer(struct mtier_tier *tier, struct mtier_peer *peer)
  * @extack: where to explain a failure
  *
  * The tier gets its block device, usable at once: reads of space never
- * written return zeroes, and writes wait for a slab from an up peer.  A
- * tier with replicas N is refused unless N of its peers are up and have
- * room for a slab.
+ * written return zeroes, and writes wait for a slab from an up peer.
  *
  * Context: mtier_lock held.
  */
 int mtier_tier_start(struct mtier_tier *tier, struct netlink_ext_ack *extack)
 {
-	u32 i, up = 0, room = 0;
 	int err;
 
 	lockdep_assert_held(&mtier_lock);
-	/*
-	 * A replicated tier needs as many peers up, each with room for a
-	 * slab, as it keeps copies: else its first slabs would start out
-	 * degraded.  (Later, a peer down or full only delays a copy.)
-	 */
-	for (i = 0; tier->replicas > 1 && i < tier->nr_peers; i++) {
+	err = mtier_blkdev_create(tier);
+	if (err)
+		NL_SET_ERR_MSG_FMT(extack, "cannot create the block device: error %d",
+				   err);
+	return err;
+}
+
+/**
+ * mtier_tier_peers_up - how many of a tier's peers could take a copy now
+ * @tier: the tier
+ * @room: set to how many of those up have room for a slab
+ *
+ * A tier with replicas N is refused unless N of its peers are up and have
+ * room: else its first slabs would start out degraded.  (Later a peer down
+ * or full only delays a copy.)
+ *
+ * Return: how many are up.
+ */
+u32 mtier_tier_peers_up(struct mtier_tier *tier, u32 *room)
+{
+	u32 i, up = 0;
+
+	*room = 0;
+	for (i = 0; i < tier->nr_peers; i++) {
 		struct mtier_peer *peer = tier->peers[i];
 
 		if (!mtier_peer_gen(peer))
 			continue;
 		up++;
 		if (mtier_peer_donor_free(peer) >= mtier_peer_slab_size(peer))
-			room++;
+			(*room)++;
 	}
-	if (tier->replicas > 1 && up < tier->replicas) {
-		NL_SET_ERR_MSG_FMT(extack,
-				   "replicas %u needs %u peers up (up now: %u)",
-				   tier->replicas, tier->replicas, up);
-		return -ENOTCONN;
-	}
-	if (tier->replicas > 1 && room < tier->replicas) {
-		NL_SET_ERR_MSG_FMT(extack,
-				   "replicas %u needs %u peers with room for a slab (now: %u)",
-				   tier->replicas, tier->replicas, room);
-		return -ENOSPC;
-	}
-	err = mtier_blkdev_create(tier);
-	if (err)
-		NL_SET_ERR_MSG_FMT(extack, "cannot create the block device: error %d",
-				   err);
-	return err;
+	return up;
 }
 
 /**

@@ -118,7 +118,7 @@ expect "bad address refused on addr" \
 	"Error: addr is not an IPv4 or IPv6 address (attribute 'addr'): Invalid argument" \
 	peer add e1 addr not-an-address
 expect "nothing to change: message without attribute" \
-	"Error: nothing to change: give prefetch, window-max, history or cache-size: Invalid argument" \
+	"Error: nothing to change: give prefetch, window-max, history, cache-size or resync-rate: Invalid argument" \
 	tier set et
 expect "peer del while used by a tier: EBUSY" \
 	"Error: peer 'ep' is busy: peer is used by a tier (attribute 'name'): Device or resource busy" \

@@ -575,7 +575,8 @@ TEST_F(nl, tier_replicas)
 	nlt_put_str(&self->m, MTIER_A_TIER_PEER, "b");
 	nlt_put_u32(&self->m, MTIER_A_TIER_REPLICAS, 2);
 	nlt_transact(&self->s, &self->m, &self->r);
-	EXPECT_REFUSED(self->r, EOPNOTSUPP, "replication is not implemented yet",
+	/* Neither peer has a donor behind it: none is up. */
+	EXPECT_REFUSED(self->r, ENOTCONN, "replicas 2 needs 2 peers up (up now: 0)",
 		       MTIER_A_TIER_REPLICAS);
 }
 
