@@ -11,7 +11,7 @@
 #   make check-full   every selftest on that debug kernel (run it, after
 #                     make check, before resolving an issue)
 #   make demo         mtier at work on a two-VM SoftRoCE cluster
-#   make bench        mtier against the raw link, brd and nvme-rdma
+#   make bench        mtier against the raw link, brd and nvme-rdma, replication
 #   make checkstyle   checkpatch --strict and sparse on the kernel sources
 #   make regen        regenerate netlink code and docs from the YAML spec
 #   make install      module, CLI and man page
