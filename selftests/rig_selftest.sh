@@ -11,7 +11,8 @@
 # absence of emulated NICs, --kernel-dir's checks, the dmesg check (and
 # --no-dmesg-check), harmless sysrq dumps, the timeout, boot and crash
 # detection, the in-guest checks of rig_smoke.sh (--rdma) and
-# rig_multinode.sh (--nodes 2), and that no QEMU is left behind.
+# rig_multinode.sh (--nodes 2), the dmesg check of nodes killed and started
+# again (scripts/vm-node), and that no QEMU is left behind.
 # Prints KTAP; exit status 0 pass, 1 failure.  selftests/rig_debug.sh does
 # the same for the debug kernel (--kernel-dir).
 
@@ -61,7 +62,7 @@ t() {	# NAME COND: result of evaluating the shell condition COND
 }
 
 echo "TAP version 13"
-echo "1..18"
+echo "1..21"
 
 "$ck/selftests/rig_dmesg.sh" >"$tmp/out" 2>"$tmp/err"
 rc=$?
@@ -130,6 +131,22 @@ echo "# 2-node run of rig_multinode.sh: ${secs}s"
 vm --nodes 2 -- 'scripts/vm-exec 1 "echo c >/proc/sysrq-trigger"; sleep 60'
 t node_crash '[ $rc = 125 ] && grep -q "node1 stopped unexpectedly" "$tmp/err" &&
 	[ $secs -lt 50 ]'
+
+# Killing a node (scripts/vm-node) is no failure; what its console showed
+# before the kill is still checked, and so is a restarted node's dmesg.
+vm --nodes 2 -- 'scripts/vm-node kill 1'
+t node_killed_passes '[ $rc = 0 ] && [ -s "$tmp/run$runs/node1/killed.1/console.log" ] &&
+	[ -e "$tmp/run$runs/node1/down" ] && ! grep -q "no dmesg saved" "$tmp/err"'
+
+vm --nodes 2 -- 'scripts/vm-exec 1 "echo BUG: rig selftest >/dev/console" &&
+	scripts/vm-node kill 1'
+t killed_node_console_checked '[ $rc = 1 ] && grep -q "before it was killed" "$tmp/err"'
+
+vm --nodes 2 -- 'scripts/vm-node kill 1 && scripts/vm-node start 1 &&
+	scripts/vm-exec 1 "echo WARNING: rig selftest >/dev/kmsg"'
+t restarted_node_dmesg_checked '[ $rc = 1 ] &&
+	grep -q "node1: kernel splat in dmesg" "$tmp/err" &&
+	grep -q "WARNING: rig selftest" "$tmp/run$runs/node1/dmesg"'
 
 sleep 1
 left=$(pgrep -af "$tmp/")
