@@ -133,9 +133,20 @@ tier_dev() {
 # processes took to start, to be scheduled or to notice.
 T=/sys/kernel/tracing
 
+# Enabling a trace event also hooks sched_switch, to record task names,
+# which patches the jump label in __schedule() on every CPU.  Under TCG a
+# vCPU can still run the int3 of that patch after it is done: the debug
+# lane once died of "Oops: int3" in __schedule() (tier_hostile_donor.sh's
+# deadqp, 2026-11-29).  Tests need no task names: leave sched_switch be.
+trace_no_cmdlines() {
+	echo 0 >$T/options/record-cmd 2>/dev/null
+	echo 0 >$T/options/record-tgid 2>/dev/null
+}
+
 rq_trace_start() {
 	[ -d $T/events ] || mount -t tracefs nodev $T 2>/dev/null
 	[ -d $T/events/block/block_rq_issue ] || return 1
+	trace_no_cmdlines
 	echo 0 >$T/tracing_on
 	echo >$T/trace
 	echo 1 >$T/events/block/block_rq_issue/enable

@@ -154,6 +154,7 @@ if [ -d $T/events/mtier ]; then
 	"$MTIER" tier set pt prefetch off && "$MTIER" tier set pt prefetch adaptive
 	sleep 1		# the shrinker above paused prefetching for a second
 	echo >$T/trace
+	trace_no_cmdlines
 	echo 1 >$T/tracing_on
 	echo 1 >$T/events/mtier/enable
 	dd if="$dev" of=/dev/null bs=4k count=2048 iflag=direct 2>/dev/null
