@@ -116,8 +116,9 @@ grep -hE "err=|verify:" /tmp/fio-rep.out /tmp/fio-rep-r.out | head -4 | sed 's/^
 echo "# after the kill: $(st copy-failures) copies stale, $(st read-retries) reads retried on the other copy, $(st errors) errors"
 check "the tier counted no error" [ "$(st errors)" = 0 ]
 check "copies were marked stale" [ "$(st copy-failures)" -gt 0 ]
-check "reads in flight on the dead donor were served by the other copy" \
-	[ "$(st read-retries)" -gt 0 ]
+# Whether a read was in flight on the dead donor at that instant is timing:
+# 1-3 were in most runs, none in one debug-kernel run.  Not a check: the
+# reads' "no I/O error" above is what must hold either way.
 check "the tier heals onto the third donor" wait_for 120 healed
 echo "# first heal: $((($(date +%s%N) - t0) / 1000000)) ms after the kill, $(st resync-bytes) bytes copied"
 check "slabs were healed" [ "$(st slabs-healed)" -gt 0 ]
