@@ -276,19 +276,20 @@ static void mtier_cmd_finish(struct mtier_cmd *cmd)
 static void mtier_copy_done(struct mtier_xfer *x, blk_status_t status);
 
 /*
- * Start copy @j of a request on the slab's @slot, which the caller holds.
- * Returns the transport's error when nothing started (@x->done will not be
- * called).
+ * Start copy @j of a request on the slab's @slot, which the caller holds
+ * (@heal: as the heal target it chose).  Returns the transport's error
+ * when nothing started (@x->done will not be called).
  */
 static int mtier_copy_submit(struct mtier_cmd *cmd, int j, int slot,
-			     bool write, u64 offset, u32 len, int nents)
+			     bool write, bool heal, u64 offset, u32 len,
+			     int nents)
 {
 	struct mtier_copy *c = &cmd->c[j];
 	struct mtier_tslab *ts = cmd->ts;
 	int err;
 
 	c->slot = slot;
-	c->heal = write && slot == READ_ONCE(ts->target);
+	c->heal = heal;
 	c->peer = ts->rep[slot].peer;
 	mtier_xfer_init(&c->x, c->sgl, nents, write, &ts->rep[slot], offset,
 			len, mtier_copy_done);
@@ -312,7 +313,7 @@ static bool mtier_read_retry(struct mtier_cmd *cmd)
 	while ((slot = mtier_tslab_get_copy(ts, cmd->tried)) >= 0) {
 		__set_bit(slot, &cmd->tried);
 		mtier_tier_count(cmd->tier, MTIER_TC_READ_RETRIES, 1);
-		if (!mtier_copy_submit(cmd, 0, slot, false, c->x.offset,
+		if (!mtier_copy_submit(cmd, 0, slot, false, false, c->x.offset,
 				       c->x.len, c->x.nents))
 			return true;
 		mtier_tslab_put_copy(ts, slot);
@@ -412,7 +413,7 @@ static int mtier_write_start(struct mtier_cmd *cmd, struct request *rq,
 		if (j)
 			memcpy(cmd->c[j].sgl, cmd->c[0].sgl,
 			       nents * sizeof(cmd->c[0].sgl[0]));
-		err = mtier_copy_submit(cmd, j, slot, true, offset,
+		err = mtier_copy_submit(cmd, j, slot, true, slot == target, offset,
 					blk_rq_bytes(rq), nents);
 		if (err == -ENOMEM && !j) {
 			/* nothing started yet: all of it again later */
@@ -473,7 +474,8 @@ static bool mtier_rw_remote(struct mtier_cmd *cmd, struct request *rq)
 	}
 	__set_bit(slot, &cmd->tried);
 	cmd->nr_c = 1;
-	err = mtier_copy_submit(cmd, 0, slot, false, off, blk_rq_bytes(rq),
+	err = mtier_copy_submit(cmd, 0, slot, false, false, off,
+				blk_rq_bytes(rq),
 				blk_rq_map_sg(rq->q, rq, cmd->c[0].sgl));
 	if (!err)
 		return true;
