@@ -425,7 +425,6 @@ static int mtier_write_start(struct mtier_cmd *cmd, struct request *rq,
 		if (err)
 			mtier_copy_done(&cmd->c[j].x, BLK_STS_IOERR);
 	}
-	cmd->nr_c = n;
 	if (atomic_dec_and_test(&cmd->pending))
 		mtier_cmd_finish(cmd);
 	return 0;
@@ -473,7 +472,6 @@ static bool mtier_rw_remote(struct mtier_cmd *cmd, struct request *rq)
 		return true;
 	}
 	__set_bit(slot, &cmd->tried);
-	cmd->nr_c = 1;
 	err = mtier_copy_submit(cmd, 0, slot, false, false, off,
 				blk_rq_bytes(rq),
 				blk_rq_map_sg(rq->q, rq, cmd->c[0].sgl));

@@ -90,7 +90,6 @@ struct mtier_copy {
  * @good: copies that took a write (bit per entry of @c)
  * @tried: slots a read went to already
  * @bucket: the chunk bucket a write counts in (ts->writers), or -1
- * @nr_c: entries of @c in use
  * @c: one per copy written (reads use the first); the tier's replicas of
  *	them follow the command (tag_set.cmd_size)
  */
@@ -106,7 +105,6 @@ struct mtier_cmd {
 	unsigned long good;
 	unsigned long tried;
 	int bucket;
-	int nr_c;
 	struct mtier_copy c[];
 };
 
