@@ -254,7 +254,7 @@ static void mtier_cmd_finish(struct mtier_cmd *cmd)
 	bool write = req_op(rq) == REQ_OP_WRITE;
 	blk_status_t status = cmd->status;
 
-	if (write && !cmd->good)
+	if (write && !mtier_rp_write_ok(cmd->good, cmd->target))
 		status = BLK_STS_IOERR;		/* no good copy took it */
 	if (cmd->bucket >= 0 &&
 	    atomic_dec_and_test(&ts->writers[cmd->bucket]))
@@ -276,20 +276,18 @@ static void mtier_cmd_finish(struct mtier_cmd *cmd)
 static void mtier_copy_done(struct mtier_xfer *x, blk_status_t status);
 
 /*
- * Start copy @j of a request on the slab's @slot, which the caller holds
- * (@heal: as the heal target it chose).  Returns the transport's error
- * when nothing started (@x->done will not be called).
+ * Start copy @j of a request on the slab's @slot, which the caller holds.
+ * Returns the transport's error when nothing started (@x->done will not
+ * be called).
  */
 static int mtier_copy_submit(struct mtier_cmd *cmd, int j, int slot,
-			     bool write, bool heal, u64 offset, u32 len,
-			     int nents)
+			     bool write, u64 offset, u32 len, int nents)
 {
 	struct mtier_copy *c = &cmd->c[j];
 	struct mtier_tslab *ts = cmd->ts;
 	int err;
 
 	c->slot = slot;
-	c->heal = heal;
 	c->peer = ts->rep[slot].peer;
 	mtier_xfer_init(&c->x, c->sgl, nents, write, &ts->rep[slot], offset,
 			len, mtier_copy_done);
@@ -313,7 +311,7 @@ static bool mtier_read_retry(struct mtier_cmd *cmd)
 	while ((slot = mtier_tslab_get_copy(ts, cmd->tried)) >= 0) {
 		__set_bit(slot, &cmd->tried);
 		mtier_tier_count(cmd->tier, MTIER_TC_READ_RETRIES, 1);
-		if (!mtier_copy_submit(cmd, 0, slot, false, false, c->x.offset,
+		if (!mtier_copy_submit(cmd, 0, slot, false, c->x.offset,
 				       c->x.len, c->x.nents))
 			return true;
 		mtier_tslab_put_copy(ts, slot);
@@ -333,8 +331,8 @@ static void mtier_copy_done(struct mtier_xfer *x, blk_status_t status)
 	clear_bit(j, &cmd->busy);
 	if (status)
 		mtier_tslab_set_stale(cmd->tier, ts, c->slot);
-	else if (!c->heal)
-		set_bit(j, &cmd->good);
+	else
+		set_bit(c->slot, &cmd->good);
 	mtier_tslab_put_copy(ts, c->slot);
 	if (!x->write) {
 		if (status && ts->nr > 1 && mtier_read_retry(cmd))
@@ -348,17 +346,17 @@ static void mtier_copy_done(struct mtier_xfer *x, blk_status_t status)
 }
 
 /*
- * Hold the copies a write goes to: every good one, and the one being
- * healed.  Returns them as a bitmap of slots, the heal target's included.
+ * Hold the copies a write goes to (mtier_rp_write_slots(): every good one,
+ * and the one being healed).  Returns them as a bitmap of slots, the heal
+ * target's included.
  */
 static unsigned long mtier_write_copies(struct mtier_tslab *ts, int target)
 {
-	unsigned long slots = 0;
+	unsigned long want, slots = 0;
 	int i;
 
-	for (i = 0; i < ts->nr; i++) {
-		if (i != target && !mtier_tslab_good(ts, i))
-			continue;
+	want = mtier_rp_write_slots(mtier_tslab_good_slots(ts), target);
+	for_each_set_bit(i, &want, ts->nr) {
 		atomic_inc(&ts->users[i]);
 		/*
 		 * Pairs with the healer's barrier after it marks a slot stale
@@ -387,7 +385,7 @@ static int mtier_write_start(struct mtier_cmd *cmd, struct request *rq,
 	unsigned long slots;
 
 	if (ts->nr > 1) {
-		b = (offset >> MTIER_HEAL_CHUNK_SHIFT) % MTIER_HEAL_BUCKETS;
+		b = mtier_rp_bucket(offset);
 		atomic_inc(&ts->writers[b]);
 		/* Pairs with the healer's barrier after it locks a bucket. */
 		smp_mb__after_atomic();
@@ -396,8 +394,9 @@ static int mtier_write_start(struct mtier_cmd *cmd, struct request *rq,
 			return -EAGAIN;
 		target = READ_ONCE(ts->target);
 	}
+	cmd->target = target;
 	slots = mtier_write_copies(ts, target);
-	if (!(target >= 0 ? slots & ~BIT(target) : slots)) {
+	if (!mtier_rp_write_ok(slots, target)) {
 		/* no good copy: the slab is lost */
 		for_each_set_bit(slot, &slots, ts->nr)
 			mtier_tslab_put_copy(ts, slot);
@@ -413,7 +412,7 @@ static int mtier_write_start(struct mtier_cmd *cmd, struct request *rq,
 		if (j)
 			memcpy(cmd->c[j].sgl, cmd->c[0].sgl,
 			       nents * sizeof(cmd->c[0].sgl[0]));
-		err = mtier_copy_submit(cmd, j, slot, true, slot == target, offset,
+		err = mtier_copy_submit(cmd, j, slot, true, offset,
 					blk_rq_bytes(rq), nents);
 		if (err == -ENOMEM && !j) {
 			/* nothing started yet: all of it again later */
@@ -450,6 +449,7 @@ static bool mtier_rw_remote(struct mtier_cmd *cmd, struct request *rq)
 	cmd->busy = 0;
 	cmd->good = 0;
 	cmd->tried = 0;
+	cmd->target = -1;
 	cmd->bucket = -1;
 	off &= (1ULL << shift) - 1;
 	if (write) {
@@ -472,8 +472,7 @@ static bool mtier_rw_remote(struct mtier_cmd *cmd, struct request *rq)
 		return true;
 	}
 	__set_bit(slot, &cmd->tried);
-	err = mtier_copy_submit(cmd, 0, slot, false, false, off,
-				blk_rq_bytes(rq),
+	err = mtier_copy_submit(cmd, 0, slot, false, off, blk_rq_bytes(rq),
 				blk_rq_map_sg(rq->q, rq, cmd->c[0].sgl));
 	if (!err)
 		return true;
@@ -550,8 +549,7 @@ static bool mtier_write(struct mtier_cmd *cmd, struct request *rq)
 static int mtier_tslab_zero(struct mtier_tier *tier, struct mtier_tslab *ts,
 			    u64 offset, u64 len)
 {
-	unsigned long slots;
-	bool ok = false;
+	unsigned long slots, took = 0;
 	int slot, target;
 
 	mutex_lock(&ts->zero_lock);
@@ -561,12 +559,12 @@ static int mtier_tslab_zero(struct mtier_tier *tier, struct mtier_tslab *ts,
 		if (mtier_peer_zero(ts->rep[slot].peer, &ts->rep[slot],
 				    offset, len))
 			mtier_tslab_set_stale(tier, ts, slot);
-		else if (slot != target)
-			ok = true;
+		else
+			__set_bit(slot, &took);
 		mtier_tslab_put_copy(ts, slot);
 	}
 	mutex_unlock(&ts->zero_lock);
-	return ok ? 0 : -EIO;
+	return mtier_rp_write_ok(took, target) ? 0 : -EIO;
 }
 
 /* Discard and write-zeroes: free whole slabs, zero the parts of others. */

@@ -10,12 +10,8 @@
 #include <linux/blk-mq.h>
 
 #include "mtier.h"
+#include "replica_policy.h"
 #include "transport.h"
-
-/* Healing copies a slab in chunks this big; no request crosses one. */
-#define MTIER_HEAL_CHUNK_SHIFT	20
-/* Writes are counted in this many buckets of chunks (see mtier_tslab). */
-#define MTIER_HEAL_BUCKETS	8
 
 /**
  * struct mtier_tslab - one slab of a tier and its copies
@@ -32,8 +28,8 @@
  *	never (written by the healer)
  * @locked: the chunk bucket the healer is copying, or -1: writes into it
  *	wait (are requeued) until the copy of that chunk is done
- * @writers: writes in flight, by bucket of chunks (chunk % 8): the
- *	healer waits for its bucket to drain before it copies a chunk
+ * @writers: writes in flight, by bucket of chunks (mtier_rp_bucket()):
+ *	the healer waits for its bucket to drain before it copies a chunk
  * @zero_lock: held by a zeroing and by the healer's copy of a chunk:
  *	one never runs in the middle of the other
  * @gone: the slab is leaving the map: the healer gives up
@@ -42,7 +38,10 @@
  *	set and its @users count is zero (the healer's rule)
  *
  * A copy is good when its stale bit is clear and its peer's connection is
- * the one it was placed in (mtier_tslab_good()).
+ * the one it was placed in (mtier_tslab_good()).  What is decided from
+ * these fields (where a copy goes, which one a read uses, which ones a
+ * write goes to and when it counts) is decided in replica_policy.c, on
+ * values read from them by the rules above.
  */
 struct mtier_tslab {
 	u8 nr;
@@ -64,8 +63,6 @@ struct mtier_tslab {
  * @peer: the peer it went to (for the timeout handler)
  * @cmd: the request it belongs to
  * @slot: the slab's slot it uses
- * @heal: a write to the copy being healed: it does not count as a good
- *	copy taking it
  * @sgl: its own segments: the transport maps them for its own device
  */
 struct mtier_copy {
@@ -73,7 +70,6 @@ struct mtier_copy {
 	struct mtier_peer *peer;
 	struct mtier_cmd *cmd;
 	int slot;
-	bool heal;
 	struct scatterlist sgl[MTIER_MAX_SEGS];
 };
 
@@ -87,8 +83,11 @@ struct mtier_copy {
  * @status: its outcome
  * @pending: copy transfers not done yet
  * @busy: copies whose transfer is running (bit per entry of @c)
- * @good: copies that took a write (bit per entry of @c)
+ * @good: slots that took a write, the heal target's included
  * @tried: slots a read went to already
+ * @target: the heal target a write chose to go to as well, or -1: its
+ *	copy taking the write does not make the write good
+ *	(mtier_rp_write_ok())
  * @bucket: the chunk bucket a write counts in (ts->writers), or -1
  * @c: one per copy written (reads use the first); the tier's replicas of
  *	them follow the command (tag_set.cmd_size)
@@ -104,6 +103,7 @@ struct mtier_cmd {
 	unsigned long busy;
 	unsigned long good;
 	unsigned long tried;
+	int target;
 	int bucket;
 	struct mtier_copy c[];
 };
@@ -118,6 +118,7 @@ void mtier_tier_count(struct mtier_tier *tier, int counter, u64 val);
 
 /* replica.c */
 bool mtier_tslab_good(const struct mtier_tslab *ts, int slot);
+unsigned long mtier_tslab_good_slots(const struct mtier_tslab *ts);
 bool mtier_tslab_lost(const struct mtier_tslab *ts);
 void mtier_tslab_set_stale(struct mtier_tier *tier, struct mtier_tslab *ts,
 			   int slot);

@@ -8,7 +8,9 @@
  * stops being trusted (stale), and how a slab short of copies gets a new
  * one (healing).  The I/O path (blkdev.c) writes every good copy, reads one
  * and retries a failed read on another; the rules it follows are written at
- * struct mtier_tslab.
+ * struct mtier_tslab.  The decisions themselves are made in
+ * replica_policy.c, on plain values, so that a userspace test can check
+ * them against a model.
  *
  * Healing runs in the tier's heal work, once a second while the tier has
  * more than one replica, or at once when a copy goes stale.  For a slab
@@ -67,15 +69,27 @@ bool mtier_tslab_good(const struct mtier_tslab *ts, int slot)
 	return mtier_peer_gen(rs->peer) == rs->gen;
 }
 
-/* No copy of the slab is good: its data is gone. */
-bool mtier_tslab_lost(const struct mtier_tslab *ts)
+/**
+ * mtier_tslab_good_slots - the copies that may be read and must be written
+ * @ts: the slab
+ *
+ * Return: the good slots, a bitmap.
+ */
+unsigned long mtier_tslab_good_slots(const struct mtier_tslab *ts)
 {
+	unsigned long good = 0;
 	int i;
 
 	for (i = 0; i < ts->nr; i++)
 		if (mtier_tslab_good(ts, i))
-			return false;
-	return true;
+			__set_bit(i, &good);
+	return good;
+}
+
+/* No copy of the slab is good: its data is gone. */
+bool mtier_tslab_lost(const struct mtier_tslab *ts)
+{
+	return !mtier_tslab_good_slots(ts);
 }
 
 /**
@@ -102,26 +116,24 @@ void mtier_tslab_set_stale(struct mtier_tier *tier, struct mtier_tslab *ts,
  * @skip: slots not to choose
  *
  * Of the good copies, the one with the fewest transfers running on this
- * slab; among equals, one at random, so reads spread over the donors.
+ * slab; among equals, one at random, so reads spread over the donors
+ * (mtier_rp_read_slot()).
  *
  * Context: any; does not sleep.
  * Return: the slot, its users count raised, or -1 when none is good.
  */
 int mtier_tslab_get_copy(struct mtier_tslab *ts, unsigned long skip)
 {
-	int i, j, best, start;
+	int users[MTIER_MAX_REPLICAS];
+	int i, best, start;
 
 	for (;;) {
-		best = -1;
 		start = ts->nr > 1 ? get_random_u32_below(ts->nr) : 0;
-		for (j = 0; j < ts->nr; j++) {
-			i = (start + j) % ts->nr;
-			if (test_bit(i, &skip) || !mtier_tslab_good(ts, i))
-				continue;
-			if (best < 0 || atomic_read(&ts->users[i]) <
-					atomic_read(&ts->users[best]))
-				best = i;
-		}
+		for (i = 0; i < ts->nr; i++)
+			users[i] = atomic_read(&ts->users[i]);
+		best = mtier_rp_read_slot(ts->nr,
+					  mtier_tslab_good_slots(ts) & ~skip,
+					  users, start);
 		if (best < 0)
 			return -1;
 		atomic_inc(&ts->users[best]);
@@ -143,9 +155,9 @@ void mtier_tslab_put_copy(struct mtier_tslab *ts, int slot)
 /* --- Placement -------------------------------------------------------- */
 
 /*
- * Choose a peer for a new copy: two candidates at random among those up
- * and not in @tried (indexes into tier->peers), the one whose donor has
- * more free space wins.  The slab size is not looked at here: what a peer
+ * Choose a peer for a new copy among those not in @tried (indexes into
+ * tier->peers): mtier_rp_place(), on what the peers say now.  Whether a
+ * peer's slab is the tier's slab size is not looked at here: what a peer
  * says now may not be what its connection gives by the time the slab is
  * asked for, so mtier_peer_alloc_slab() checks it on the connection itself
  * and refuses another one.
@@ -153,43 +165,40 @@ void mtier_tslab_put_copy(struct mtier_tslab *ts, int slot)
 static struct mtier_peer *mtier_replica_place(struct mtier_tier *tier,
 					      unsigned long tried, u32 *index)
 {
-	u32 cand[MTIER_MAX_PEERS], a, b;
-	u32 i, n = 0;
+	struct mtier_rp_peer p[MTIER_MAX_PEERS];
+	u32 i;
+	int k;
 
 	for (i = 0; i < tier->nr_peers; i++) {
 		struct mtier_peer *peer = tier->peers[i];
 
-		if (test_bit(i, &tried) || !mtier_peer_gen(peer))
-			continue;
-		if (mtier_peer_donor_free(peer) < mtier_peer_slab_size(peer))
-			continue;
-		cand[n++] = i;
+		p[i].up = mtier_peer_gen(peer) != 0;
+		p[i].free = mtier_peer_donor_free(peer);
+		p[i].slab_size = mtier_peer_slab_size(peer);
 	}
-	if (!n)
+	k = mtier_rp_place(p, tier->nr_peers, tried, get_random_u32(),
+			   get_random_u32());
+	if (k < 0)
 		return NULL;
-	a = cand[get_random_u32_below(n)];
-	b = cand[get_random_u32_below(n)];
-	*index = mtier_peer_donor_free(tier->peers[a]) >=
-		 mtier_peer_donor_free(tier->peers[b]) ? a : b;
-	return tier->peers[*index];
+	*index = k;
+	return tier->peers[k];
 }
 
 /* The peers (as indexes into tier->peers) some slot other than @slot uses. */
 static unsigned long mtier_replica_used(struct mtier_tier *tier,
 					const struct mtier_tslab *ts, int slot)
 {
-	unsigned long used = 0;
+	int peer_of[MTIER_MAX_REPLICAS];
 	u32 i;
 	int j;
 
 	for (j = 0; j < ts->nr; j++) {
-		if (j == slot || !ts->rep[j].peer)
-			continue;
-		for (i = 0; i < tier->nr_peers; i++)
+		peer_of[j] = -1;
+		for (i = 0; i < tier->nr_peers && ts->rep[j].peer; i++)
 			if (tier->peers[i] == ts->rep[j].peer)
-				__set_bit(i, &used);
+				peer_of[j] = i;
 	}
-	return used;
+	return mtier_rp_used(peer_of, ts->nr, slot);
 }
 
 /*
@@ -464,7 +473,7 @@ static int mtier_heal_copy(struct mtier_heal *h, struct mtier_tslab *ts,
 	for (off = 0; off < size; off += MTIER_HEAL_CHUNK) {
 		if (mtier_heal_giving_up(tier, ts))
 			return -ECANCELED;
-		b = (off >> MTIER_HEAL_CHUNK_SHIFT) % MTIER_HEAL_BUCKETS;
+		b = mtier_rp_bucket(off);
 		mutex_lock(&ts->zero_lock);
 		WRITE_ONCE(ts->locked, b);
 		/* Pairs with the write path's barrier after counting itself. */
