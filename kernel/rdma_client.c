@@ -478,7 +478,16 @@ static void mtier_xfer_done(struct ib_cq *cq, struct ib_wc *wc)
 	if (unlikely(wc->status != IB_WC_SUCCESS)) {
 		r->status = BLK_STS_IOERR;
 		r->next = r->mapped;
-		if (wc->status != IB_WC_WR_FLUSH_ERR) {
+		/*
+		 * A flush normally follows a failure already seen.  One on a
+		 * connection nobody failed means the queue pair went to the
+		 * error state without an event (SoftRoCE does, after a
+		 * retransmission it cannot follow): fail the connection too,
+		 * or every later transfer on that queue pair is flushed while
+		 * the peer looks up.
+		 */
+		if (wc->status != IB_WC_WR_FLUSH_ERR ||
+		    !atomic_read(&q->conn->link.failed)) {
 			atomic64_inc(&q->conn->link.peer->errors);
 			mtier_conn_fail(q->conn, ib_wc_status_msg(wc->status));
 		}
