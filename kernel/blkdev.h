@@ -21,7 +21,11 @@
  * @stale: one bit per slot whose copy must not be read or written (a
  *	transfer failed on it, it was never placed, or it is being healed);
  *	set with atomic bitops by anyone, cleared only by the healer once the
- *	copy is whole again
+ *	copy is whole again.  Beside them, each slot's torn bit
+ *	(MTIER_RP_TORN()): set before the stale bit by every failed transfer,
+ *	cleared by the healer when it places the slot again; the healer
+ *	clears the stale bit only while the torn bit is clear, in one
+ *	cmpxchg, so a write its target missed is never lost
  * @users: transfers running on each slot; the healer reuses a slot only
  *	once its count is zero and its stale bit stops new ones
  * @target: the slot being healed, or -1: writes go to it as well, reads

@@ -28,7 +28,9 @@
  *      copy never overwrites a newer write: writes into chunks already
  *      copied reach the target themselves, and those into chunks not yet
  *      copied are read with the chunk,
- *   5. clears k's stale bit: the copy is good.
+ *   5. clears k's stale bit: the copy is good; unless a transfer on it
+ *      failed meanwhile (a write it missed: its torn bit, see
+ *      struct mtier_tslab), when the heal starts over.
  * Any failure on the way leaves k stale, to be tried again a second later.
  * A zeroing (discard, write-zeroes) and the copy of a chunk exclude each
  * other (ts->zero_lock); the zeroing covers the target too, so neither the
@@ -51,6 +53,9 @@
 #define MTIER_HEAL_SEGS		(MTIER_HEAL_CHUNK / MTIER_HEAL_SEG)
 
 static_assert(MTIER_HEAL_SEGS <= MTIER_MAX_SEGS);
+/* The torn bits fit in the stale word, above the stale bits. */
+static_assert(MTIER_MAX_REPLICAS <= MTIER_RP_TORN_SHIFT);
+static_assert(MTIER_RP_TORN_SHIFT + MTIER_MAX_REPLICAS <= BITS_PER_LONG);
 
 /* --- Copies ----------------------------------------------------------- */
 
@@ -103,6 +108,8 @@ bool mtier_tslab_lost(const struct mtier_tslab *ts)
 void mtier_tslab_set_stale(struct mtier_tier *tier, struct mtier_tslab *ts,
 			   int slot)
 {
+	/* First: a heal about to end sees it (mtier_heal_end()). */
+	set_bit(slot + MTIER_RP_TORN_SHIFT, &ts->stale);
 	if (test_and_set_bit(slot, &ts->stale))
 		return;
 	mtier_tier_count(tier, MTIER_TC_COPY_FAILURES, 1);
@@ -490,6 +497,23 @@ static int mtier_heal_copy(struct mtier_heal *h, struct mtier_tslab *ts,
 	return 0;
 }
 
+/*
+ * Make the copy of slot @k good, unless a transfer on it failed since it
+ * was placed (a write to it as the target, which is stale: the write's
+ * mtier_tslab_set_stale() did nothing else).  One cmpxchg with the torn
+ * bit: a failure after it finds the stale bit clear and sets it.
+ */
+static bool mtier_heal_end(struct mtier_tslab *ts, int k)
+{
+	unsigned long old = READ_ONCE(ts->stale);
+
+	do {
+		if (!mtier_rp_heal_may_end(old, k))
+			return false;
+	} while (!try_cmpxchg_release(&ts->stale, &old, old & ~BIT(k)));
+	return true;
+}
+
 /* Give slot @k of @ts a new, whole copy.  Returns 0 when it has one. */
 static int mtier_heal_slot(struct mtier_heal *h, struct mtier_tslab *ts,
 			   int k)
@@ -509,6 +533,8 @@ static int mtier_heal_slot(struct mtier_heal *h, struct mtier_tslab *ts,
 	smp_mb();
 	if (!mtier_heal_drain(&ts->users[k], wait_ms))
 		return -ETIMEDOUT;
+	/* What failed on the old copy is no news for the new one. */
+	clear_bit(k + MTIER_RP_TORN_SHIFT, &ts->stale);
 	if (ts->rep[k].peer) {
 		mtier_peer_free_slab(&ts->rep[k]);
 		memset(&ts->rep[k], 0, sizeof(ts->rep[k]));
@@ -525,7 +551,8 @@ static int mtier_heal_slot(struct mtier_heal *h, struct mtier_tslab *ts,
 	WRITE_ONCE(ts->target, -1);
 	if (err)
 		return err;
-	clear_bit_unlock(k, &ts->stale);
+	if (!mtier_heal_end(ts, k))
+		return -EIO;		/* it missed a write: again */
 	mtier_tier_count(tier, MTIER_TC_SLABS_HEALED, 1);
 	return 0;
 }

@@ -130,6 +130,22 @@ unsigned long mtier_rp_write_slots(unsigned long good, int target)
 }
 
 /**
+ * mtier_rp_heal_may_end - whether a healed copy may be made good
+ * @stale: the slab's stale word
+ * @slot: the slot healed, whose whole slab has been copied
+ *
+ * Not when a transfer failed on the slot since the healer drained it and
+ * placed it again (its torn bit): a write the copy did not take, into a
+ * chunk copied before, would be missing from it for good.
+ *
+ * Return: true when the slot's stale bit may be cleared.
+ */
+bool mtier_rp_heal_may_end(unsigned long stale, int slot)
+{
+	return !(stale & MTIER_RP_TORN(slot));
+}
+
+/**
  * mtier_rp_write_ok - whether a write (or zeroing) is done
  * @slots: the copies that took it (or, before it starts, the ones it
  *	goes to)

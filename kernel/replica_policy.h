@@ -48,6 +48,15 @@ int mtier_rp_read_slot(int nr, unsigned long ok, const int *users,
 unsigned long mtier_rp_write_slots(unsigned long good, int target);
 bool mtier_rp_write_ok(unsigned long slots, int target);
 
+/*
+ * A slab's stale word holds, beside each slot's stale bit, the slot's torn
+ * bit: a transfer on the slot failed (see mtier_rp_heal_may_end()).
+ */
+#define MTIER_RP_TORN_SHIFT	16
+#define MTIER_RP_TORN(slot)	(1UL << ((slot) + MTIER_RP_TORN_SHIFT))
+
+bool mtier_rp_heal_may_end(unsigned long stale, int slot);
+
 /**
  * mtier_rp_bucket - the bucket of chunks a slab offset counts in
  * @off: the offset in the slab
