@@ -10,15 +10,18 @@
  * 1 to 4 copies, in chunks) runs random interleavings of writes, reads,
  * peer deaths and returns, failed transfers, discards and heals taken
  * step by step, the way replica.c and blkdev.c run them, every decision
- * made by replica_policy.c.  The model beside it is only what was written
- * last to each chunk and what each donor holds; after every step the
- * simulation is checked against it: a read returns the latest value, or
- * fails only when no copy holds it; a good copy holds all the latest data;
- * no slab has two copies on one peer; each donor holds exactly the slabs
- * copies point to; a healed copy holds what was written.
+ * made by replica_policy.c.  The model beside it is what was written last
+ * to each chunk, what each donor holds, and which of its remote slabs were
+ * written whole (at the slab's birth, or by a heal to its end) and which
+ * had a transfer fail on them; after every step the simulation is checked
+ * against it: a read returns the latest value, or fails only when no copy
+ * written whole and never failed holds it; a good copy holds all the
+ * latest data; no slab has two copies on one peer; each donor holds
+ * exactly the slabs copies point to; a healed copy holds what was written.
  *
  *   replica_test                    all of it
  *   MTIER_RP_SEEDS=N replica_test   N seeds per replica count (300)
+ *   MTIER_RP_TRACE=1 replica_test   every step of every run, on stderr
  */
 #include <stdio.h>
 #include <stdlib.h>
