@@ -11,6 +11,8 @@
  * waits for its I/O, connections and sessions to end), and undoes the rest
  * in reverse.
  */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
 #include <linux/blkdev.h>
 #include <linux/module.h>
 #include <net/genetlink.h>
@@ -38,10 +40,10 @@ static int __init mtier_init(void)
 		goto err_rdma;
 	err = mtier_nl_init();
 	if (err) {
-		pr_err("mtier: cannot register the netlink family: %d\n", err);
+		pr_err("cannot register the netlink family: %d\n", err);
 		goto err_registry;
 	}
-	pr_info("mtier: loaded (netlink family %s, version %d)\n",
+	pr_info("loaded (netlink family %s, version %d)\n",
 		MTIER_FAMILY_NAME, MTIER_FAMILY_VERSION);
 	return 0;
 
@@ -63,7 +65,7 @@ static void __exit mtier_exit(void)
 	mtier_rdma_exit();
 	unregister_blkdev(mtier_major, "mtier");
 	destroy_workqueue(mtier_wq);
-	pr_info("mtier: unloaded\n");
+	pr_info("unloaded\n");
 }
 
 module_init(mtier_init);

@@ -9,6 +9,8 @@
  * When one is added, pools that lost their listener try to listen again,
  * and peers reconnect on their own.
  */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
 #include <linux/slab.h>
 
 #include "rdma.h"
@@ -252,7 +254,7 @@ static void mtier_rdma_remove(struct ib_device *dev, void *client_data)
 		struct mtier_pool *pool = to_pool(obj);
 
 		if (mtier_donor_listener_device(pool) == dev) {
-			pr_info("mtier: pool %s: stopped listening: device %s removed\n",
+			pr_info("pool %s: stopped listening: device %s removed\n",
 				obj->name, dev_name(&dev->dev));
 			mtier_donor_unlisten(pool);
 			mtier_obj_changed(obj, MTIER_EV_CHANGE);

@@ -39,6 +39,8 @@
  *    for it to reach zero (under mtier_lock, so it must not wait for
  *    anything that takes mtier_lock, such as flushing mtier_wq).
  */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
 #include <crypto/utils.h>
 #include <linux/random.h>
 #include <linux/scatterlist.h>
@@ -488,6 +490,13 @@ static int mtier_session_reply(struct mtier_session *sess, int i, u8 type,
 	return mtier_session_post_send(sess, &wr);
 }
 
+/* A message that breaks the protocol: counted, and the session ends. */
+static const char *mtier_session_bad(struct mtier_pool *pool, const char *why)
+{
+	atomic64_inc(&pool->proto_errors);
+	return why;
+}
+
 /* Handle the message in rx[i]; returns a reason to end the session. */
 static const char *mtier_session_handle(struct mtier_session *sess, int i)
 {
@@ -498,7 +507,7 @@ static const char *mtier_session_handle(struct mtier_session *sess, int i)
 	int err;
 
 	if (!mtier_msg_header_ok(req) || req->status)
-		return "control message with a bad header";
+		return mtier_session_bad(pool, "control message with a bad header");
 
 	/* The reply slot is free once its previous SEND completed. */
 	if (!wait_event_timeout(sess->tx_wait, !READ_ONCE(sess->slot[i].tx_busy),
@@ -514,7 +523,7 @@ static const char *mtier_session_handle(struct mtier_session *sess, int i)
 		if (err) {
 			atomic64_inc(&pool->alloc_fails);
 			if (err == -EINVAL)
-				return "slab request of the wrong size";
+				return mtier_session_bad(pool, "slab request of the wrong size");
 		} else {
 			rep->alloc.len = cpu_to_le64(ds->len);
 			rep->alloc.slab = cpu_to_le64(ds->id);
@@ -525,10 +534,10 @@ static const char *mtier_session_handle(struct mtier_session *sess, int i)
 		break;
 	case MTIER_MSG_FREE:
 		if (le64_to_cpu(req->free.slab) > U32_MAX)
-			return "free of a slab that does not exist";
+			return mtier_session_bad(pool, "free of a slab that does not exist");
 		ds = xa_erase(&sess->slabs, le64_to_cpu(req->free.slab));
 		if (!ds)
-			return "free of a slab that does not exist";
+			return mtier_session_bad(pool, "free of a slab that does not exist");
 		sess->held -= ds->len;
 		mtier_dslab_release(sess, ds, true);
 		rep->free.slab = req->free.slab;
@@ -540,7 +549,7 @@ static const char *mtier_session_handle(struct mtier_session *sess, int i)
 		err = mtier_session_reply(sess, i, MTIER_MSG_KEEPALIVE_REP, 0);
 		break;
 	default:
-		return "control message of an unknown type";
+		return mtier_session_bad(pool, "control message of an unknown type");
 	}
 	if (err)
 		return "cannot send a reply";
@@ -569,12 +578,8 @@ static void mtier_session_work(struct work_struct *work)
 		if (why)
 			break;
 	}
-	if (why) {
-		if (strncmp(why, "control message", 15) == 0 ||
-		    strstr(why, "does not exist") || strstr(why, "wrong size"))
-			atomic64_inc(&sess->pool->proto_errors);
+	if (why)
 		mtier_session_kill(sess, why);
-	}
 }
 
 /* --- Session life ----------------------------------------------------- */
@@ -705,7 +710,7 @@ static void __mtier_session_kill(struct mtier_session *sess, const char *why)
 	list_del_init(&sess->link);
 	WRITE_ONCE(sess->dead, true);
 	if (why)
-		pr_info("mtier: pool %s: session %llx ended: %s\n",
+		pr_info("pool %s: session %llx ended: %s\n",
 			sess->pool->obj.name, sess->cookie, why);
 	queue_work(mtier_wq, &sess->release_work);
 }
@@ -1138,7 +1143,7 @@ static int mtier_donor_connect_request(struct mtier_pool *pool,
 	}
 	if (err == -EPROTO || err == -EINVAL)
 		atomic64_inc(&pool->proto_errors);
-	pr_info_ratelimited("mtier: pool %s: refused a connection from %pISpc: %d\n",
+	pr_info_ratelimited("pool %s: refused a connection from %pISpc: %d\n",
 			    pool->obj.name, &id->route.addr.dst_addr, err);
 	mtier_donor_reject(id, -err);
 	/* Nothing holds this cm_id: have rdma_cm destroy it. */

@@ -33,6 +33,8 @@
  *    (nothing can fail it after that), and only then cancels peer->work.
  *  - peer->tops is set once, when the peer starts, and never changes.
  */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
 #include <linux/ktime.h>
 #include <linux/rcupdate.h>
 #include <linux/workqueue.h>
@@ -93,7 +95,7 @@ void mtier_link_fail(struct mtier_link *link, const char *why)
 
 	if (atomic_xchg(&link->failed, 1))
 		return;
-	pr_info("mtier: peer %s: connection lost: %s\n", peer->obj.name, why);
+	pr_info("peer %s: connection lost: %s\n", peer->obj.name, why);
 	/* A stopping peer closes its link itself (mtier_peer_link_stop). */
 	if (!READ_ONCE(peer->stopping))
 		mod_delayed_work(mtier_wq, &peer->work, 0);
@@ -220,7 +222,7 @@ static void mtier_peer_work(struct work_struct *work)
 	link = peer->tops->connect(peer);
 	if (IS_ERR(link)) {
 		if (READ_ONCE(peer->last_error) != -PTR_ERR(link))
-			pr_info("mtier: peer %s: cannot connect to %pISpc: %ld\n",
+			pr_info("peer %s: cannot connect to %pISpc: %ld\n",
 				peer->obj.name, &peer->ep.addr, PTR_ERR(link));
 		WRITE_ONCE(peer->last_error, -PTR_ERR(link));
 		queue_delayed_work(mtier_wq, &peer->work,
@@ -305,7 +307,7 @@ void mtier_peer_reset(struct mtier_peer *peer,
 	link = rcu_dereference_protected(peer->link,
 					 lockdep_is_held(&peer->lock));
 	if (link && match(link, arg)) {
-		pr_info("mtier: peer %s: connection lost: %s\n",
+		pr_info("peer %s: connection lost: %s\n",
 			peer->obj.name, why);
 		mtier_link_close(peer);
 		mtier_peer_link_lost(peer);
@@ -382,7 +384,7 @@ int mtier_peer_alloc_slab(struct mtier_peer *peer, u64 size,
 	if (!link)
 		return -ENOTCONN;
 	if (size && link->slab_size != size) {
-		pr_warn_ratelimited("mtier: peer %s: slab size %llu is not the tier's %llu: no slab taken\n",
+		pr_warn_ratelimited("peer %s: slab size %llu is not the tier's %llu: no slab taken\n",
 				    peer->obj.name, link->slab_size, size);
 		mtier_link_put(peer);
 		return -EMEDIUMTYPE;
