@@ -19,8 +19,6 @@
 
 #include "mtier.h"
 
-struct workqueue_struct *mtier_wq;
-
 static int __init mtier_init(void)
 {
 	int err;

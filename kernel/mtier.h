@@ -395,12 +395,24 @@ extern const struct mtier_obj_ops mtier_pool_ops;
 u64 mtier_pool_donatable(void);
 u64 mtier_pool_donated(void);
 struct mtier_pool *mtier_pool_create(const char *name, struct net *net);
-u64 mtier_pool_free(struct mtier_pool *pool);
 int mtier_pool_start(struct mtier_pool *pool, struct netlink_ext_ack *extack);
 void mtier_pool_resize(struct mtier_pool *pool, u64 size);
 static inline struct mtier_pool *to_pool(struct mtier_obj *obj)
 {
 	return container_of(obj, struct mtier_pool, obj);
+}
+
+/**
+ * mtier_pool_free - what a pool can still hand out
+ * @pool: the pool
+ *
+ * Inline: the donor side of a transport asks it, and is below pool.c.
+ */
+static inline u64 mtier_pool_free(struct mtier_pool *pool)
+{
+	u64 size = READ_ONCE(pool->size), used = atomic64_read(&pool->used);
+
+	return size > used ? size - used : 0;
 }
 
 /* peer.c */

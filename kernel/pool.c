@@ -79,17 +79,6 @@ static void mtier_pool_stop(struct mtier_obj *obj)
 	mtier_donated -= pool->size;
 }
 
-/**
- * mtier_pool_free - what a pool can still hand out
- * @pool: the pool
- */
-u64 mtier_pool_free(struct mtier_pool *pool)
-{
-	u64 size = READ_ONCE(pool->size), used = atomic64_read(&pool->used);
-
-	return size > used ? size - used : 0;
-}
-
 static void mtier_pool_release(struct mtier_obj *obj)
 {
 	/* No reference on pool->ep.net to drop: see mtier.h. */

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * mtier: what the files of the RDMA transport share (rdma_core.c,
- * rdma_client.c, rdma_donor.c).  Nothing above the transport boundary
- * includes it.
+ * mtier: what the files of the RDMA transport share (rdma.c on top,
+ * rdma_client.c and rdma_donor.c, rdma_core.c below both).  Nothing above
+ * the transport boundary includes it.
  */
 #ifndef _MTIER_RDMA_H
 #define _MTIER_RDMA_H
@@ -33,8 +33,10 @@ struct mtier_ring {
 	dma_addr_t rx_dma, tx_dma;
 };
 
-/* rdma_core.c */
+/* rdma.c */
 extern const struct mtier_transport_ops mtier_rdma_transport;
+
+/* rdma_core.c */
 int mtier_ring_map(struct mtier_ring *ring, struct ib_pd *pd);
 void mtier_ring_unmap(struct mtier_ring *ring);
 int mtier_ring_post_recv(struct mtier_ring *ring, struct ib_qp *qp, int i,

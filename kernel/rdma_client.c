@@ -961,7 +961,7 @@ static bool mtier_conn_on_device(struct mtier_link *link, void *dev)
 
 /**
  * mtier_client_device_removed - drop a peer's connection on a removed device
- * @peer: the peer
+ * @peer: the peer, one of the RDMA transport
  * @dev: the device going away
  *
  * Context: process context; may sleep.  Returns when the connection is gone;
@@ -969,9 +969,7 @@ static bool mtier_conn_on_device(struct mtier_link *link, void *dev)
  */
 void mtier_client_device_removed(struct mtier_peer *peer, struct ib_device *dev)
 {
-	if (peer->tops == &mtier_rdma_transport)
-		mtier_peer_reset(peer, mtier_conn_on_device, dev,
-				 "device removed");
+	mtier_peer_reset(peer, mtier_conn_on_device, dev, "device removed");
 }
 
 /**

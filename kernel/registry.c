@@ -25,6 +25,9 @@
 /* Serialises configuration; see "Locking" in mtier.h. */
 DEFINE_MUTEX(mtier_lock);
 
+/* Everyone's work queue (mtier.h); main.c allocates it first and frees it last. */
+struct workqueue_struct *mtier_wq;
+
 static struct xarray mtier_objs[MTIER_OBJ_NR] = {
 	[MTIER_OBJ_POOL] = XARRAY_INIT(mtier_objs[MTIER_OBJ_POOL], XA_FLAGS_ALLOC1),
 	[MTIER_OBJ_PEER] = XARRAY_INIT(mtier_objs[MTIER_OBJ_PEER], XA_FLAGS_ALLOC1),
