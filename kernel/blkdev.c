@@ -12,7 +12,7 @@
  * slow work; everything else is completed from the transfer's completion.
  *
  * Slabs are allocated on first write, each with as many copies as the
- * tier's replicas on distinct peers (replica.c places them), and given
+ * tier's replicas on distinct peers (tslab.c places them), and given
  * back when a discard covers them whole.  A write goes to every good copy
  * at once, straight from the request's pages, and succeeds when one of
  * them took it; a copy that failed is stale from then on.  A read goes to
@@ -117,26 +117,6 @@ static void mtier_cmd_requeue(struct request *rq)
 }
 
 /* --- The slab map ----------------------------------------------------- */
-
-/* The slab holding byte @off, with a transfer reference; NULL if none. */
-struct mtier_tslab *mtier_tslab_get(struct mtier_tier *tier, u64 off,
-				    u32 shift)
-{
-	struct mtier_tslab *ts;
-
-	rcu_read_lock();
-	ts = xa_load(&tier->slabs, off >> shift);
-	if (ts)
-		atomic_inc(&ts->inflight);
-	rcu_read_unlock();
-	return ts;
-}
-
-void mtier_tslab_put(struct mtier_tslab *ts)
-{
-	if (atomic_dec_and_test(&ts->inflight))
-		wake_up_var(&ts->inflight);
-}
 
 /* Take the spare slab if a copy of it is still there.  map_lock held. */
 static struct mtier_tslab *mtier_tier_take_spare(struct mtier_tier *tier)

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * mtier: what the block device (blkdev.c) and its prefetch cache (cache.c)
- * share: the slab map's entries, the per-request data, and the calls each
- * makes into the other.
+ * mtier: what the tier's files share: the slab map's entries and their
+ * copies (tslab.c), the per-request data of the block device (blkdev.c),
+ * healing (replica.c), the prefetch cache (cache.c), and the calls between
+ * them.
  */
 #ifndef _MTIER_BLKDEV_H
 #define _MTIER_BLKDEV_H
@@ -113,14 +114,14 @@ struct mtier_cmd {
 };
 
 /* blkdev.c */
-struct mtier_tslab *mtier_tslab_get(struct mtier_tier *tier, u64 off,
-				    u32 shift);
-void mtier_tslab_put(struct mtier_tslab *ts);
 void mtier_cmd_end(struct request *rq, blk_status_t status);
 void mtier_read_remote(struct mtier_cmd *cmd, struct request *rq);
 void mtier_tier_count(struct mtier_tier *tier, int counter, u64 val);
 
-/* replica.c */
+/* tslab.c */
+struct mtier_tslab *mtier_tslab_get(struct mtier_tier *tier, u64 off,
+				    u32 shift);
+void mtier_tslab_put(struct mtier_tslab *ts);
 bool mtier_tslab_good(const struct mtier_tslab *ts, int slot);
 unsigned long mtier_tslab_good_slots(const struct mtier_tslab *ts);
 bool mtier_tslab_lost(const struct mtier_tslab *ts);
@@ -128,8 +129,14 @@ void mtier_tslab_set_stale(struct mtier_tier *tier, struct mtier_tslab *ts,
 			   int slot);
 int mtier_tslab_get_copy(struct mtier_tslab *ts, unsigned long skip);
 void mtier_tslab_put_copy(struct mtier_tslab *ts, int slot);
+unsigned long mtier_tslab_used(struct mtier_tier *tier,
+			       const struct mtier_tslab *ts, int slot);
+int mtier_tslab_alloc_copy(struct mtier_tier *tier, unsigned long tried,
+			   u64 size, struct mtier_rslab *rs);
 struct mtier_tslab *mtier_tslab_alloc(struct mtier_tier *tier);
 void mtier_tslab_free(struct mtier_tslab *ts);
+
+/* replica.c */
 void mtier_replica_init(struct mtier_tier *tier);
 void mtier_replica_start(struct mtier_tier *tier);
 void mtier_replica_stop(struct mtier_tier *tier);

@@ -1,16 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * mtier: the copies of a tier's slabs.
+ * mtier: healing a tier's slabs.
  *
- * A tier with replicas N keeps each slab on N distinct peers.  This file
- * owns what the copies need beyond the block device's I/O path: where a
- * new slab's copies go (placement), which copy a read uses, when a copy
- * stops being trusted (stale), and how a slab short of copies gets a new
- * one (healing).  The I/O path (blkdev.c) writes every good copy, reads one
- * and retries a failed read on another; the rules it follows are written at
- * struct mtier_tslab.  The decisions themselves are made in
- * replica_policy.c, on plain values, so that a userspace test can check
- * them against a model.
+ * A tier with replicas N keeps each slab on N distinct peers.  An entry
+ * of the slab map and its copies (which copy is good, which one a read
+ * uses, when a copy goes stale, where a new one goes) are tslab.c's; the
+ * I/O path (blkdev.c) writes every good copy, reads one and retries a
+ * failed read on another; the rules both follow are written at struct
+ * mtier_tslab.  This file gives a slab short of good copies a new one
+ * (healing), and counts the slabs that are short.  The decisions
+ * themselves are made in replica_policy.c, on plain values, so that a
+ * userspace test can check them against a model.
  *
  * Healing runs in the tier's heal work, once a second while the tier has
  * more than one replica, or at once when a copy goes stale.  For a slab
@@ -37,7 +37,6 @@
  * chunks already copied nor those still to come miss it.
  */
 #include <linux/delay.h>
-#include <linux/random.h>
 #include <linux/sched/mm.h>
 #include <linux/slab.h>
 #include <linux/wait_bit.h>
@@ -53,250 +52,8 @@
 #define MTIER_HEAL_SEGS		(MTIER_HEAL_CHUNK / MTIER_HEAL_SEG)
 
 static_assert(MTIER_HEAL_SEGS <= MTIER_MAX_SEGS);
-/* The torn bits fit in the stale word, above the stale bits. */
-static_assert(MTIER_MAX_REPLICAS <= MTIER_RP_TORN_SHIFT);
-static_assert(MTIER_RP_TORN_SHIFT + MTIER_MAX_REPLICAS <= BITS_PER_LONG);
 
-/* --- Copies ----------------------------------------------------------- */
-
-/**
- * mtier_tslab_good - whether a copy may be read and must be written
- * @ts: the slab
- * @slot: the copy
- */
-bool mtier_tslab_good(const struct mtier_tslab *ts, int slot)
-{
-	const struct mtier_rslab *rs = &ts->rep[slot];
-
-	/* Acquire: the healer fills a slot before it clears its bit. */
-	if (test_bit_acquire(slot, &ts->stale) || !rs->peer)
-		return false;
-	return mtier_peer_gen(rs->peer) == rs->gen;
-}
-
-/**
- * mtier_tslab_good_slots - the copies that may be read and must be written
- * @ts: the slab
- *
- * Return: the good slots, a bitmap.
- */
-unsigned long mtier_tslab_good_slots(const struct mtier_tslab *ts)
-{
-	unsigned long good = 0;
-	int i;
-
-	for (i = 0; i < ts->nr; i++)
-		if (mtier_tslab_good(ts, i))
-			__set_bit(i, &good);
-	return good;
-}
-
-/* No copy of the slab is good: its data is gone. */
-bool mtier_tslab_lost(const struct mtier_tslab *ts)
-{
-	return !mtier_tslab_good_slots(ts);
-}
-
-/**
- * mtier_tslab_set_stale - stop trusting a copy
- * @tier: its tier
- * @ts: the slab
- * @slot: the copy
- *
- * Context: any.
- */
-void mtier_tslab_set_stale(struct mtier_tier *tier, struct mtier_tslab *ts,
-			   int slot)
-{
-	/* First: a heal about to end sees it (mtier_heal_end()). */
-	set_bit(slot + MTIER_RP_TORN_SHIFT, &ts->stale);
-	if (test_and_set_bit(slot, &ts->stale))
-		return;
-	mtier_tier_count(tier, MTIER_TC_COPY_FAILURES, 1);
-	if (tier->replicas > 1 && !READ_ONCE(tier->deleting))
-		mod_delayed_work(mtier_wq, &tier->heal_work, 0);
-}
-
-/**
- * mtier_tslab_get_copy - choose a good copy to read, and hold it
- * @ts: the slab, held (inflight)
- * @skip: slots not to choose
- *
- * Of the good copies, the one with the fewest transfers running on this
- * slab; among equals, one at random, so reads spread over the donors
- * (mtier_rp_read_slot()).
- *
- * Context: any; does not sleep.
- * Return: the slot, its users count raised, or -1 when none is good.
- */
-int mtier_tslab_get_copy(struct mtier_tslab *ts, unsigned long skip)
-{
-	int users[MTIER_MAX_REPLICAS];
-	int i, best, start;
-
-	for (;;) {
-		start = ts->nr > 1 ? get_random_u32_below(ts->nr) : 0;
-		for (i = 0; i < ts->nr; i++)
-			users[i] = atomic_read(&ts->users[i]);
-		best = mtier_rp_read_slot(ts->nr,
-					  mtier_tslab_good_slots(ts) & ~skip,
-					  users, start);
-		if (best < 0)
-			return -1;
-		atomic_inc(&ts->users[best]);
-		/* Pairs with the healer's barrier after it marks a slot stale. */
-		smp_mb__after_atomic();
-		if (mtier_tslab_good(ts, best))
-			return best;
-		mtier_tslab_put_copy(ts, best);
-		__set_bit(best, &skip);
-	}
-}
-
-void mtier_tslab_put_copy(struct mtier_tslab *ts, int slot)
-{
-	if (atomic_dec_and_test(&ts->users[slot]))
-		wake_up_var(&ts->users[slot]);
-}
-
-/* --- Placement -------------------------------------------------------- */
-
-/*
- * Choose a peer for a new copy among those not in @tried (indexes into
- * tier->peers): mtier_rp_place(), on what the peers say now.  Whether a
- * peer's slab is the tier's slab size is not looked at here: what a peer
- * says now may not be what its connection gives by the time the slab is
- * asked for, so mtier_peer_alloc_slab() checks it on the connection itself
- * and refuses another one.
- */
-static struct mtier_peer *mtier_replica_place(struct mtier_tier *tier,
-					      unsigned long tried, u32 *index)
-{
-	struct mtier_rp_peer p[MTIER_MAX_PEERS];
-	u32 i;
-	int k;
-
-	for (i = 0; i < tier->nr_peers; i++) {
-		struct mtier_peer *peer = tier->peers[i];
-
-		p[i].up = mtier_peer_gen(peer) != 0;
-		p[i].free = mtier_peer_donor_free(peer);
-		p[i].slab_size = mtier_peer_slab_size(peer);
-	}
-	k = mtier_rp_place(p, tier->nr_peers, tried, get_random_u32(),
-			   get_random_u32());
-	if (k < 0)
-		return NULL;
-	*index = k;
-	return tier->peers[k];
-}
-
-/* The peers (as indexes into tier->peers) some slot other than @slot uses. */
-static unsigned long mtier_replica_used(struct mtier_tier *tier,
-					const struct mtier_tslab *ts, int slot)
-{
-	int peer_of[MTIER_MAX_REPLICAS];
-	u32 i;
-	int j;
-
-	for (j = 0; j < ts->nr; j++) {
-		peer_of[j] = -1;
-		for (i = 0; i < tier->nr_peers && ts->rep[j].peer; i++)
-			if (tier->peers[i] == ts->rep[j].peer)
-				peer_of[j] = i;
-	}
-	return mtier_rp_used(peer_of, ts->nr, slot);
-}
-
-/*
- * Put one copy of @size bytes (0: the donor's size) on a peer not in
- * @tried.  Returns 0, or the last error (-ENOSPC when every peer up is
- * full, -EIO when none is up).
- */
-static int mtier_replica_alloc(struct mtier_tier *tier, unsigned long tried,
-			       u64 size, struct mtier_rslab *rs)
-{
-	struct mtier_peer *peer;
-	int err = -ENOSPC;
-	u32 i, index;
-
-	while ((peer = mtier_replica_place(tier, tried, &index))) {
-		err = mtier_peer_alloc_slab(peer, size, rs);
-		if (!err)
-			return 0;
-		__set_bit(index, &tried);
-	}
-	/* nobody up at all is an I/O error; all full is no space */
-	for (i = 0; i < tier->nr_peers; i++)
-		if (mtier_peer_gen(tier->peers[i]))
-			return err;
-	return -EIO;
-}
-
-/**
- * mtier_tslab_alloc - a new slab with its copies on distinct peers
- * @tier: the tier; the first slab sets its slab size, every later one
- *	must have that size (a peer that reconnected to a donor with another
- *	one gets no slab, never a slab of the wrong size in the map)
- *
- * As many copies as the tier's replicas, each on a peer holding no other;
- * a slab that got fewer (peers down or full) is mapped all the same, its
- * missing copies stale, and the heal work places them later.
- *
- * Context: process context, map_lock held.
- * Return: the slab, or an ERR_PTR() when not even one copy could be placed.
- */
-struct mtier_tslab *mtier_tslab_alloc(struct mtier_tier *tier)
-{
-	u32 shift = tier->slab_shift;
-	struct mtier_tslab *ts;
-	int err = 0, i, j;
-	u64 size;
-
-	ts = kzalloc(sizeof(*ts), GFP_KERNEL);
-	if (!ts)
-		return ERR_PTR(-ENOMEM);
-	ts->nr = tier->replicas;
-	ts->target = -1;
-	ts->locked = -1;
-	mutex_init(&ts->zero_lock);
-	size = shift ? 1ULL << shift : 0;
-	for (i = 0, j = 0; i < ts->nr; i++) {
-		err = mtier_replica_alloc(tier, mtier_replica_used(tier, ts, -1),
-					  size, &ts->rep[j]);
-		if (err)
-			break;
-		size = ts->rep[j].size;
-		j++;
-	}
-	if (!j) {
-		kfree(ts);
-		return ERR_PTR(err);
-	}
-	for (i = j; i < ts->nr; i++) {
-		__set_bit(i, &ts->stale);
-		mtier_tier_count(tier, MTIER_TC_COPY_FAILURES, 1);
-	}
-	if (!shift)
-		WRITE_ONCE(tier->slab_shift, ilog2(ts->rep[0].size));
-	return ts;
-}
-
-/**
- * mtier_tslab_free - give every copy of a slab back and free it
- * @ts: a slab out of the map, no transfer on it
- *
- * Context: process context (a round trip per copy).
- */
-void mtier_tslab_free(struct mtier_tslab *ts)
-{
-	int i;
-
-	for (i = 0; i < ts->nr; i++)
-		if (ts->rep[i].peer)
-			mtier_peer_free_slab(&ts->rep[i]);
-	kfree_rcu(ts, rcu);
-}
+/* --- Degraded slabs --------------------------------------------------- */
 
 /**
  * mtier_replica_degraded - slabs with fewer good copies than asked for
@@ -539,8 +296,8 @@ static int mtier_heal_slot(struct mtier_heal *h, struct mtier_tslab *ts,
 		mtier_peer_free_slab(&ts->rep[k]);
 		memset(&ts->rep[k], 0, sizeof(ts->rep[k]));
 	}
-	err = mtier_replica_alloc(tier, mtier_replica_used(tier, ts, k),
-				  1ULL << tier->slab_shift, &rs);
+	err = mtier_tslab_alloc_copy(tier, mtier_tslab_used(tier, ts, k),
+				     1ULL << tier->slab_shift, &rs);
 	if (err)
 		return err;
 	ts->rep[k] = rs;

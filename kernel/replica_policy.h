@@ -3,12 +3,13 @@
  * mtier: the decisions about a slab's copies, on plain values.
  *
  * Pure C with no kernel dependency: replica_policy.c is built into the
- * module, where replica.c and blkdev.c call it with what they read from a
- * struct mtier_tslab and its peers (under that struct's rules), and into
- * a userspace unit test that checks it against a model through random
- * sequences of writes, reads, donor deaths and returns, failed transfers
- * and heals (selftests/replica_test.c).  Nothing here takes a lock or
- * touches an atomic: the callers own the state and its ordering.
+ * module, where tslab.c, replica.c and blkdev.c call it with what they
+ * read from a struct mtier_tslab and its peers (under that struct's
+ * rules), and into a userspace unit test that checks it against a model
+ * through random sequences of writes, reads, donor deaths and returns,
+ * failed transfers and heals (selftests/replica_test.c).  Nothing here
+ * takes a lock or touches an atomic: the callers own the state and its
+ * ordering.
  *
  * Slots are a slab's copies, 0 to nr - 1 (nr at most BITS_PER_LONG), and
  * sets of them are bitmaps in an unsigned long; so are sets of peers, as

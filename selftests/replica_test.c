@@ -9,7 +9,7 @@
  * with donors that die and come back with their memory gone, slabs with
  * 1 to 4 copies, in chunks) runs random interleavings of writes, reads,
  * peer deaths and returns, failed transfers, discards and heals taken
- * step by step, the way replica.c and blkdev.c run them, every decision
+ * step by step, as blkdev.c, tslab.c and replica.c run them, every decision
  * made by replica_policy.c.  The model beside it is what was written last
  * to each chunk, what each donor holds, and which of its remote slabs were
  * written whole (at the slab's birth, or by a heal to its end) and which
@@ -462,7 +462,7 @@ static void donor_free(struct sim *sim, struct rslab *rs)
 	rs->peer = -1;
 }
 
-/* mtier_replica_used() */
+/* mtier_tslab_used() */
 static unsigned long used_peers(struct sim *sim, int s, int slot)
 {
 	int peer_of[NR], k;
@@ -472,7 +472,7 @@ static unsigned long used_peers(struct sim *sim, int s, int slot)
 	return mtier_rp_used(peer_of, sim->nr, slot);
 }
 
-/* mtier_replica_alloc(): 0, or an error when no peer took it. */
+/* mtier_tslab_alloc_copy(): 0, or an error when no peer took it. */
 static int replica_alloc(struct sim *sim, unsigned long tried,
 			 struct rslab *rs)
 {
