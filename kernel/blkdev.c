@@ -46,16 +46,6 @@
 int mtier_major;
 static DEFINE_IDA(mtier_index_ida);
 
-void mtier_tier_count(struct mtier_tier *tier, int counter, u64 val)
-{
-	struct mtier_tier_pcpu_stats *s = get_cpu_ptr(tier->pcpu);
-
-	u64_stats_update_begin(&s->syncp);
-	u64_stats_add(&s->c[counter], val);
-	u64_stats_update_end(&s->syncp);
-	put_cpu_ptr(tier->pcpu);
-}
-
 static void mtier_cmd_account(struct mtier_cmd *cmd, struct request *rq)
 {
 	struct mtier_tier *tier = cmd->tier;

@@ -113,10 +113,21 @@ struct mtier_cmd {
 	struct mtier_copy c[];
 };
 
+/* Add @val to one of the tier's counters (enum mtier_tier_counter). */
+static inline void mtier_tier_count(struct mtier_tier *tier, int counter,
+				    u64 val)
+{
+	struct mtier_tier_pcpu_stats *s = get_cpu_ptr(tier->pcpu);
+
+	u64_stats_update_begin(&s->syncp);
+	u64_stats_add(&s->c[counter], val);
+	u64_stats_update_end(&s->syncp);
+	put_cpu_ptr(tier->pcpu);
+}
+
 /* blkdev.c */
 void mtier_cmd_end(struct request *rq, blk_status_t status);
 void mtier_read_remote(struct mtier_cmd *cmd, struct request *rq);
-void mtier_tier_count(struct mtier_tier *tier, int counter, u64 val);
 
 /* tslab.c */
 struct mtier_tslab *mtier_tslab_get(struct mtier_tier *tier, u64 off,
