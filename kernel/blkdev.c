@@ -82,7 +82,7 @@ static void mtier_complete_rq(struct request *rq)
 	blk_mq_end_request(rq, cmd->status);
 }
 
-void mtier_cmd_end(struct request *rq, blk_status_t status)
+static void mtier_cmd_end(struct request *rq, blk_status_t status)
 {
 	struct mtier_cmd *cmd = blk_mq_rq_to_pdu(rq);
 
@@ -471,7 +471,7 @@ static bool mtier_rw_remote(struct mtier_cmd *cmd, struct request *rq)
  *
  * Context: any; never waits.
  */
-void mtier_read_remote(struct mtier_cmd *cmd, struct request *rq)
+static void mtier_read_remote(struct mtier_cmd *cmd, struct request *rq)
 {
 	/* Once submitted, @rq may complete and be reused: count first. */
 	struct mtier_tier *tier = cmd->tier;
@@ -722,6 +722,12 @@ static int mtier_open(struct gendisk *disk, blk_mode_t mode)
 	return READ_ONCE(tier->deleting) ? -ENXIO : 0;
 }
 
+/* The cache's way back into the block device (struct mtier_cache_ops). */
+static const struct mtier_cache_ops mtier_blkdev_cache_ops = {
+	.end	= mtier_cmd_end,
+	.miss	= mtier_read_remote,
+};
+
 static const struct block_device_operations mtier_fops = {
 	.owner	= THIS_MODULE,
 	.open	= mtier_open,
@@ -825,7 +831,7 @@ int mtier_blkdev_create(struct mtier_tier *tier)
 	disk->private_data = tier;
 	snprintf(disk->disk_name, DISK_NAME_LEN, "mtier%d", tier->index);
 	set_capacity(disk, tier->size >> SECTOR_SHIFT);
-	err = mtier_cache_create(tier);
+	err = mtier_cache_create(tier, &mtier_blkdev_cache_ops);
 	if (err)
 		goto err_disk;
 	err = device_add_disk(NULL, disk, mtier_disk_groups);

@@ -3,7 +3,8 @@
  * mtier: what the tier's files share: the slab map's entries and their
  * copies (tslab.c), the per-request data of the block device (blkdev.c),
  * healing (replica.c), the prefetch cache (cache.c), and the calls between
- * them.
+ * them.  The cache calls back into the block device only through the ops
+ * it is given (struct mtier_cache_ops).
  */
 #ifndef _MTIER_BLKDEV_H
 #define _MTIER_BLKDEV_H
@@ -125,10 +126,6 @@ static inline void mtier_tier_count(struct mtier_tier *tier, int counter,
 	put_cpu_ptr(tier->pcpu);
 }
 
-/* blkdev.c */
-void mtier_cmd_end(struct request *rq, blk_status_t status);
-void mtier_read_remote(struct mtier_cmd *cmd, struct request *rq);
-
 /* tslab.c */
 struct mtier_tslab *mtier_tslab_get(struct mtier_tier *tier, u64 off,
 				    u32 shift);
@@ -159,7 +156,26 @@ enum {
 	MTIER_CACHE_WAIT,
 };
 
-int mtier_cache_create(struct mtier_tier *tier);
+/**
+ * struct mtier_cache_ops - how the cache calls back into the block device
+ * @end: end a request it served, or one that waited in it
+ *	(blkdev.c's mtier_cmd_end())
+ * @miss: read a request it could not serve from the network after all
+ *	(a prefetch it waited for failed or went stale: blkdev.c's
+ *	mtier_read_remote())
+ *
+ * The block device calls the cache; the cache calls back up into it only
+ * through these, given at mtier_cache_create() and constant for the
+ * cache's life (as rtrs's link_ev), never by name.  Both may be called
+ * from any context, and neither waits.
+ */
+struct mtier_cache_ops {
+	void (*end)(struct request *rq, blk_status_t status);
+	void (*miss)(struct mtier_cmd *cmd, struct request *rq);
+};
+
+int mtier_cache_create(struct mtier_tier *tier,
+		       const struct mtier_cache_ops *ops);
 void mtier_cache_destroy(struct mtier_tier *tier);
 void mtier_cache_configure(struct mtier_tier *tier);
 int mtier_cache_read(struct mtier_tier *tier, struct request *rq, bool late);

@@ -9,6 +9,9 @@
  * (exclusive caching: the page cache or the process has them now).  One
  * whose pages are here but some still in flight waits for them (a late
  * hit) instead of reading them again.  Anything else goes to the network.
+ * The block device calls the cache; the cache calls back up into it (to
+ * end a request it served, to send one it cannot serve to the network)
+ * only through the ops it was created with (struct mtier_cache_ops).
  *
  * Bounded: at most cache-size bytes, read-ahead pages nobody used are
  * evicted oldest first.  A shrinker gives pages back under memory pressure,
@@ -63,6 +66,7 @@ struct mtier_cpage {
 
 struct mtier_cache {
 	struct mtier_tier *tier;
+	const struct mtier_cache_ops *ops;	/* set at creation */
 	spinlock_t lock;		/* all below but ios and shrinker */
 	struct xarray map;		/* page index -> mtier_cpage */
 	struct list_head lru;
@@ -212,7 +216,7 @@ int mtier_cache_read(struct mtier_tier *tier, struct request *rq, bool late)
 	mtier_tier_count(tier, late ? MTIER_TC_PREFETCH_LATE_HITS :
 				      MTIER_TC_PREFETCH_HITS, n);
 	trace_mtier_cache_hit(tier, pos >> PAGE_SHIFT, n, late);
-	mtier_cmd_end(rq, BLK_STS_OK);
+	c->ops->end(rq, BLK_STS_OK);
 	return MTIER_CACHE_HIT;
 }
 
@@ -262,7 +266,7 @@ static void mtier_pf_io_done(struct mtier_xfer *x, blk_status_t status)
 
 		list_del_init(&cmd->slow);
 		if (mtier_cache_read(tier, rq, true) == MTIER_CACHE_MISS)
-			mtier_read_remote(cmd, rq);
+			c->ops->miss(cmd, rq);
 	}
 	kfree(io);
 	if (atomic_dec_and_test(&c->ios))
@@ -507,7 +511,16 @@ void mtier_cache_configure(struct mtier_tier *tier)
 	mtier_cache_free_list(tier, &evicted, true);
 }
 
-int mtier_cache_create(struct mtier_tier *tier)
+/**
+ * mtier_cache_create - give a tier its prefetch cache
+ * @tier: the tier, configured
+ * @ops: the block device's calls the cache makes (struct mtier_cache_ops)
+ *
+ * Context: mtier_lock held.
+ * Return: 0 or -ENOMEM.
+ */
+int mtier_cache_create(struct mtier_tier *tier,
+		       const struct mtier_cache_ops *ops)
 {
 	struct mtier_cache *c;
 
@@ -515,6 +528,7 @@ int mtier_cache_create(struct mtier_tier *tier)
 	if (!c)
 		return -ENOMEM;
 	c->tier = tier;
+	c->ops = ops;
 	spin_lock_init(&c->lock);
 	xa_init(&c->map);
 	INIT_LIST_HEAD(&c->lru);
