@@ -12,7 +12,6 @@
 
 #include "rdma.h"
 
-
 /**
  * mtier_rdma_create_id - an rdma_cm id for a pool's or a peer's endpoint
  * @net: the owner's namespace (obj.net, on which we hold no reference)
