@@ -365,7 +365,9 @@ struct mtier_tier {
 
 	/* replica.c */
 	struct delayed_work heal_work;	/* heals slabs short of copies */
-	bool heal_degraded;		/* as last announced [heal_work] */
+	/* As last announced: 0 whole, 1 degraded, 2 resyncing [heal_work] */
+	u32 heal_state;
+	bool healing;			/* a run is copying [heal_work writes] */
 };
 
 /* registry.c */

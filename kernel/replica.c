@@ -271,6 +271,20 @@ static bool mtier_heal_end(struct mtier_tslab *ts, int k)
 	return true;
 }
 
+/*
+ * Tell monitors when the tier turns degraded, resyncing (a run is copying)
+ * or whole again; the state they read is mtier_tier_state()'s.
+ */
+static void mtier_heal_announce(struct mtier_tier *tier)
+{
+	u32 view = !mtier_replica_degraded(tier) ? 0 : tier->healing ? 2 : 1;
+
+	if (view == tier->heal_state || READ_ONCE(tier->deleting))
+		return;
+	tier->heal_state = view;
+	mtier_obj_changed(&tier->obj, MTIER_EV_CHANGE);
+}
+
 /* Give slot @k of @ts a new, whole copy.  Returns 0 when it has one. */
 static int mtier_heal_slot(struct mtier_heal *h, struct mtier_tslab *ts,
 			   int k)
@@ -301,6 +315,11 @@ static int mtier_heal_slot(struct mtier_heal *h, struct mtier_tslab *ts,
 	if (err)
 		return err;
 	ts->rep[k] = rs;
+	if (!tier->healing) {
+		/* From now until the run ends the tier is resyncing. */
+		WRITE_ONCE(tier->healing, true);
+		mtier_heal_announce(tier);
+	}
 	/* The slot is filled before any write can see it as the target. */
 	smp_wmb();
 	WRITE_ONCE(ts->target, k);
@@ -312,17 +331,6 @@ static int mtier_heal_slot(struct mtier_heal *h, struct mtier_tslab *ts,
 		return -EIO;		/* it missed a write: again */
 	mtier_tier_count(tier, MTIER_TC_SLABS_HEALED, 1);
 	return 0;
-}
-
-/* Tell monitors when the tier turns degraded, and when it is whole again. */
-static void mtier_heal_announce(struct mtier_tier *tier)
-{
-	bool degraded = mtier_replica_degraded(tier) > 0;
-
-	if (degraded == tier->heal_degraded || READ_ONCE(tier->deleting))
-		return;
-	tier->heal_degraded = degraded;
-	mtier_obj_changed(&tier->obj, MTIER_EV_CHANGE);
 }
 
 /*
@@ -375,6 +383,7 @@ static void mtier_heal_work(struct work_struct *work)
 		mtier_heal_free(h);
 	memalloc_noio_restore(noio);
 
+	WRITE_ONCE(tier->healing, false);
 	mtier_heal_announce(tier);
 	if (!READ_ONCE(tier->deleting))
 		queue_delayed_work(mtier_wq, &tier->heal_work,

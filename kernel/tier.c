@@ -181,7 +181,8 @@ u32 mtier_tier_peers_up(struct mtier_tier *tier, u32 *room)
  * With one replica, live when every peer of the tier is up: a slab on a
  * peer that is not has lost its data.  With more, live when every slab
  * has all its copies good and enough peers are up to place every copy of
- * a new one; else degraded.
+ * a new one; else resyncing while the heal work copies a slab, degraded
+ * while it does not.
  */
 u32 mtier_tier_state(struct mtier_tier *tier)
 {
@@ -196,7 +197,8 @@ u32 mtier_tier_state(struct mtier_tier *tier)
 		return up == tier->nr_peers ? MTIER_TIER_STATE_LIVE :
 					      MTIER_TIER_STATE_DEGRADED;
 	if (up < tier->replicas || mtier_replica_degraded(tier))
-		return MTIER_TIER_STATE_DEGRADED;
+		return READ_ONCE(tier->healing) ? MTIER_TIER_STATE_RESYNCING :
+						  MTIER_TIER_STATE_DEGRADED;
 	return MTIER_TIER_STATE_LIVE;
 }
 

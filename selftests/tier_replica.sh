@@ -162,6 +162,7 @@ check "degraded now: one copy of each slab" \
 kill $mon_pid 2>/dev/null
 wait $mon_pid 2>/dev/null
 check "monitor: the tier was announced degraded" grep -q "tier tr: state degraded" /tmp/rep-mon.out
+check "monitor: resyncing while it healed" grep -q "tier tr: state resyncing" /tmp/rep-mon.out
 check "monitor: and live again" grep -q "tier tr: state live" /tmp/rep-mon.out
 
 check "tier del" "$MTIER" tier del tr

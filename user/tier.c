@@ -106,6 +106,7 @@ static const char *const tier_state_names[] = {
 	[MTIER_TIER_STATE_DOWN]	    = "down",
 	[MTIER_TIER_STATE_LIVE]	    = "live",
 	[MTIER_TIER_STATE_DEGRADED] = "degraded",
+	[MTIER_TIER_STATE_RESYNCING] = "resyncing",
 };
 
 static const char *const prefetch_names[] = {

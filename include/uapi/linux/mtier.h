@@ -55,14 +55,19 @@ enum mtier_peer_state {
  * enum mtier_tier_state
  * @MTIER_TIER_STATE_DOWN: The tier exists but has no block device (not used).
  * @MTIER_TIER_STATE_LIVE: The block device is present and all of its peers are
- *   up.
+ *   up; with more than one replica, every slab has all its copies and enough
+ *   peers are up to place a new slab's.
  * @MTIER_TIER_STATE_DEGRADED: The block device is present but some peer is not
- *   up.
+ *   up; with more than one replica, some slab is short of a good copy, or too
+ *   few peers are up to place a new slab's, and no copy is being made.
+ * @MTIER_TIER_STATE_RESYNCING: More than one replica: degraded, and the tier
+ *   is copying a slab onto a peer right now (healing).
  */
 enum mtier_tier_state {
 	MTIER_TIER_STATE_DOWN,
 	MTIER_TIER_STATE_LIVE,
 	MTIER_TIER_STATE_DEGRADED,
+	MTIER_TIER_STATE_RESYNCING,
 };
 
 /**
