@@ -92,26 +92,36 @@ unsigned long mtier_rp_used(const int *peer_of, int nr, int slot)
  * @nr: the slots
  * @ok: the slots it may use: good, and not tried by this read yet
  * @users: the transfers running on each slot
- * @start: where the scan starts, 0 to @nr - 1, at random
+ * @r: a random u32
  *
- * The copy with the fewest transfers running; of equals, the first from
- * @start on (wrapping), so reads spread over the donors.
+ * The copy with the fewest transfers running; of equals, one chosen by @r,
+ * each as likely as the others, so reads spread evenly over the donors
+ * (a slot not in @ok gives none of its share to its neighbours).
  *
  * Return: the slot, or -1 when @ok is empty.
  */
-int mtier_rp_read_slot(int nr, unsigned long ok, const int *users,
-		       int start)
+int mtier_rp_read_slot(int nr, unsigned long ok, const int *users, u32 r)
 {
-	int i, j, best = -1;
+	int i, least = 0;
+	u32 ties = 0;
 
-	for (j = 0; j < nr; j++) {
-		i = (start + j) % nr;
+	for (i = 0; i < nr; i++) {
 		if (!(ok & MTIER_RP_BIT(i)))
 			continue;
-		if (best < 0 || users[i] < users[best])
-			best = i;
+		if (!ties || users[i] < least) {
+			least = users[i];
+			ties = 0;
+		}
+		if (users[i] == least)
+			ties++;
 	}
-	return best;
+	if (!ties)
+		return -1;
+	ties = mtier_rp_below(r, ties);
+	for (i = 0; i < nr; i++)
+		if ((ok & MTIER_RP_BIT(i)) && users[i] == least && !ties--)
+			break;
+	return i;
 }
 
 /**

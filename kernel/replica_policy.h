@@ -44,8 +44,7 @@ struct mtier_rp_peer {
 int mtier_rp_place(const struct mtier_rp_peer *peers, u32 nr,
 		   unsigned long exclude, u32 ra, u32 rb);
 unsigned long mtier_rp_used(const int *peer_of, int nr, int slot);
-int mtier_rp_read_slot(int nr, unsigned long ok, const int *users,
-		       int start);
+int mtier_rp_read_slot(int nr, unsigned long ok, const int *users, u32 r);
 unsigned long mtier_rp_write_slots(unsigned long good, int target);
 bool mtier_rp_write_ok(unsigned long slots, int target);
 

@@ -114,8 +114,8 @@ void mtier_tslab_set_stale(struct mtier_tier *tier, struct mtier_tslab *ts,
  * @skip: slots not to choose
  *
  * Of the good copies, the one with the fewest transfers running on this
- * slab; among equals, one at random, so reads spread over the donors
- * (mtier_rp_read_slot()).
+ * slab; among equals, one at random, each as likely, so reads spread
+ * evenly over the donors (mtier_rp_read_slot()).
  *
  * Context: any; does not sleep.
  * Return: the slot, its users count raised, or -1 when none is good.
@@ -123,15 +123,16 @@ void mtier_tslab_set_stale(struct mtier_tier *tier, struct mtier_tslab *ts,
 int mtier_tslab_get_copy(struct mtier_tslab *ts, unsigned long skip)
 {
 	int users[MTIER_MAX_REPLICAS];
-	int i, best, start;
+	int i, best;
+	u32 r;
 
 	for (;;) {
-		start = ts->nr > 1 ? get_random_u32_below(ts->nr) : 0;
+		r = ts->nr > 1 ? get_random_u32() : 0;
 		for (i = 0; i < ts->nr; i++)
 			users[i] = atomic_read(&ts->users[i]);
 		best = mtier_rp_read_slot(ts->nr,
 					  mtier_tslab_good_slots(ts) & ~skip,
-					  users, start);
+					  users, r);
 		if (best < 0)
 			return -1;
 		atomic_inc(&ts->users[best]);

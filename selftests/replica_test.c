@@ -177,14 +177,16 @@ TEST(read_slot_good_and_least_loaded)
 	unsigned long ok;
 
 	EXPECT_EQ(-1, mtier_rp_read_slot(4, 0, users, 0));
-	EXPECT_EQ(2, mtier_rp_read_slot(4, BIT(2), users, 3));
+	EXPECT_EQ(-1, mtier_rp_read_slot(0, 0xf, users, ~0U));
+	EXPECT_EQ(2, mtier_rp_read_slot(4, BIT(2), users, 0));
+	EXPECT_EQ(2, mtier_rp_read_slot(4, BIT(2), users, ~0U));
 	rng_seed(3);
 	for (i = 0; i < 100000; i++) {
 		nr = 1 + below(4);
 		ok = rnd() & (BIT(nr) - 1);
 		for (s = 0; s < 4; s++)
 			users[s] = below(3);
-		s = mtier_rp_read_slot(nr, ok, users, below(nr));
+		s = mtier_rp_read_slot(nr, ok, users, rnd());
 		if (!ok) {
 			ASSERT_EQ(-1, s);
 			continue;
@@ -198,35 +200,71 @@ TEST(read_slot_good_and_least_loaded)
 	}
 }
 
+/* @n reads of @nr slots, counted by the slot each goes to. */
+static void read_counts(int nr, unsigned long ok, const int *users, int n,
+			int *count)
+{
+	int i;
+
+	memset(count, 0, 4 * sizeof(*count));
+	for (i = 0; i < n; i++)
+		count[mtier_rp_read_slot(nr, ok, users, rnd())]++;
+}
+
+/*
+ * Of the least loaded slots it may use, each is as likely as the others:
+ * a slot it may not use (stale, or tried already) gives none of its share
+ * to the slot after it.
+ */
 TEST(read_slot_spreads_over_ties)
 {
-	int users[4] = { 1, 0, 2, 0 }, count[4] = {}, i;
+	int users[4] = { 1, 0, 2, 0 }, count[4], i, j, n = 120000;
 
-	/* slots 1 and 3 tie: each start picks the first from there on */
+	/* slots 1 and 3 tie: the low half of the draws, the high half */
 	EXPECT_EQ(1, mtier_rp_read_slot(4, 0xf, users, 0));
-	EXPECT_EQ(1, mtier_rp_read_slot(4, 0xf, users, 1));
-	EXPECT_EQ(3, mtier_rp_read_slot(4, 0xf, users, 2));
-	EXPECT_EQ(3, mtier_rp_read_slot(4, 0xf, users, 3));
-	/* all good and idle: even over random starts */
-	memset(users, 0, sizeof(users));
+	EXPECT_EQ(1, mtier_rp_read_slot(4, 0xf, users, 0x7fffffff));
+	EXPECT_EQ(3, mtier_rp_read_slot(4, 0xf, users, 0x80000000));
+	EXPECT_EQ(3, mtier_rp_read_slot(4, 0xf, users, ~0U));
 	rng_seed(4);
-	for (i = 0; i < 120000; i++)
-		count[mtier_rp_read_slot(4, 0xf, users, below(4))]++;
-	for (i = 0; i < 4; i++)
-		EXPECT_NEAR(30000, count[i], 1500);
-	/*
-	 * Slot 1 not good: the start that falls on it goes on to slot 2,
-	 * which gets half the reads, slots 0 and 3 a quarter each.
-	 */
-	memset(count, 0, sizeof(count));
-	for (i = 0; i < 120000; i++)
-		count[mtier_rp_read_slot(4, 0xd, users, below(4))]++;
-	TH_LOG("slots 0, 2, 3 of 4 good: %d %d %d", count[0], count[2],
+	read_counts(4, 0xf, users, n, count);
+	EXPECT_EQ(0, count[0]);
+	EXPECT_EQ(0, count[2]);
+	EXPECT_NEAR(n / 2, count[1], n / 100);
+	EXPECT_NEAR(n / 2, count[3], n / 100);
+	/* all good and idle: a quarter each */
+	memset(users, 0, sizeof(users));
+	read_counts(4, 0xf, users, n, count);
+	TH_LOG("all 4 good: %d %d %d %d", count[0], count[1], count[2],
 	       count[3]);
-	EXPECT_EQ(0, count[1]);
-	EXPECT_NEAR(30000, count[0], 1500);
-	EXPECT_NEAR(60000, count[2], 1500);
-	EXPECT_NEAR(30000, count[3], 1500);
+	for (i = 0; i < 4; i++)
+		EXPECT_NEAR(n / 4, count[i], n / 100);
+	/* one of 4 not good, each place in turn: a third each of the rest */
+	for (i = 0; i < 4; i++) {
+		read_counts(4, 0xf & ~BIT(i), users, n, count);
+		TH_LOG("slot %d of 4 not good: %d %d %d %d", i, count[0],
+		       count[1], count[2], count[3]);
+		EXPECT_EQ(0, count[i]);
+		for (j = 0; j < 4; j++)
+			if (j != i)
+				EXPECT_NEAR(n / 3, count[j], n / 100);
+	}
+	/* two adjacent not good (stale, or tried): half each of the rest */
+	read_counts(4, BIT(0) | BIT(3), users, n, count);
+	EXPECT_EQ(0, count[1] + count[2]);
+	EXPECT_NEAR(n / 2, count[0], n / 100);
+	EXPECT_NEAR(n / 2, count[3], n / 100);
+	/* one busier, one not good: half each of the 2 left */
+	users[2] = 1;
+	read_counts(4, 0xf & ~BIT(3), users, n, count);
+	EXPECT_EQ(0, count[2] + count[3]);
+	EXPECT_NEAR(n / 2, count[0], n / 100);
+	EXPECT_NEAR(n / 2, count[1], n / 100);
+	/* 3 slots, all good: a third each */
+	memset(users, 0, sizeof(users));
+	read_counts(3, 0x7, users, n, count);
+	for (i = 0; i < 3; i++)
+		EXPECT_NEAR(n / 3, count[i], n / 100);
+	EXPECT_EQ(0, count[3]);
 }
 
 TEST(write_slots_and_success)
@@ -549,8 +587,7 @@ static void tslab_free(struct sim *sim, int s)
 static int get_copy(struct sim *sim, int s, unsigned long skip)
 {
 	int k = mtier_rp_read_slot(sim->nr, good_slots(sim, s) & ~skip,
-				   sim->t[s].users,
-				   sim->nr > 1 ? below(sim->nr) : 0);
+				   sim->t[s].users, sim->nr > 1 ? rnd() : 0);
 
 	if (k >= 0)
 		sim->t[s].users[k]++;
