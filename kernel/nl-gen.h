@@ -11,6 +11,12 @@
 
 #include <uapi/linux/mtier.h>
 
+int mtier_nl_pre_doit(const struct genl_split_ops *ops, struct sk_buff *skb,
+		      struct genl_info *info);
+void
+mtier_nl_post_doit(const struct genl_split_ops *ops, struct sk_buff *skb,
+		   struct genl_info *info);
+
 int mtier_nl_pool_get_doit(struct sk_buff *skb, struct genl_info *info);
 int mtier_nl_pool_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb);
 int mtier_nl_pool_add_doit(struct sk_buff *skb, struct genl_info *info);

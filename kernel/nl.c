@@ -8,10 +8,15 @@
  * attributes, references to other objects), explain every refusal in the
  * extack with the offending attribute, and turn objects into messages.
  *
- * All handlers run under mtier_lock (the family has parallel_ops, so the
- * lock is ours to take).  The family is netnsok: a request is about the
- * objects of the requester's namespace only (genl_info_net(), sock_net()
- * for dumps), changes need CAP_NET_ADMIN over that namespace (the ops are
+ * Every do-handler runs under mtier_lock between mtier_nl_pre_doit() and
+ * mtier_nl_post_doit(), the spec's pre and post hooks (the family has
+ * parallel_ops, so the lock is ours to take); a request that names an
+ * existing object finds it looked up already (mtier_nl_obj()).  Dumps
+ * take the lock by hand for each part.
+ *
+ * The family is netnsok: a request is about the objects of the
+ * requester's namespace only (genl_info_net(), sock_net() for dumps),
+ * changes need CAP_NET_ADMIN over that namespace (the ops are
  * uns-admin-perm), and notifications go to the object's namespace only.
  *
  * Notifications: every layer below reports what happens to an object
@@ -32,14 +37,20 @@
 
 /**
  * struct mtier_nl_kind - how one kind of object appears on the wire
+ * @ops: the kind's object operations (its type, its name in messages)
  * @attr_name: attribute carrying its name
- * @cmd_get: command of get replies and dumps
+ * @cmd_get: command of get requests and replies, and of dumps
+ * @cmd_del: command deleting one
+ * @cmd_set: command changing one
  * @cmd_ntf: command announcing each enum mtier_event
  * @fill: put the object's attributes into a message
  */
 struct mtier_nl_kind {
+	const struct mtier_obj_ops *ops;
 	int attr_name;
 	u8 cmd_get;
+	u8 cmd_del;
+	u8 cmd_set;
 	u8 cmd_ntf[MTIER_EV_NR];
 	int (*fill)(struct sk_buff *skb, struct mtier_obj *obj);
 };
@@ -444,22 +455,31 @@ err_cancel:
 
 static const struct mtier_nl_kind mtier_nl_kinds[MTIER_OBJ_NR] = {
 	[MTIER_OBJ_POOL] = {
+		.ops		= &mtier_pool_ops,
 		.attr_name	= MTIER_A_POOL_NAME,
 		.cmd_get	= MTIER_CMD_POOL_GET,
+		.cmd_del	= MTIER_CMD_POOL_DEL,
+		.cmd_set	= MTIER_CMD_POOL_SET,
 		.cmd_ntf	= { MTIER_CMD_POOL_ADD_NTF, MTIER_CMD_POOL_DEL_NTF,
 				    MTIER_CMD_POOL_CHANGE_NTF },
 		.fill		= mtier_nl_fill_pool,
 	},
 	[MTIER_OBJ_PEER] = {
+		.ops		= &mtier_peer_ops,
 		.attr_name	= MTIER_A_PEER_NAME,
 		.cmd_get	= MTIER_CMD_PEER_GET,
+		.cmd_del	= MTIER_CMD_PEER_DEL,
+		.cmd_set	= MTIER_CMD_PEER_SET,
 		.cmd_ntf	= { MTIER_CMD_PEER_ADD_NTF, MTIER_CMD_PEER_DEL_NTF,
 				    MTIER_CMD_PEER_CHANGE_NTF },
 		.fill		= mtier_nl_fill_peer,
 	},
 	[MTIER_OBJ_TIER] = {
+		.ops		= &mtier_tier_ops,
 		.attr_name	= MTIER_A_TIER_NAME,
 		.cmd_get	= MTIER_CMD_TIER_GET,
+		.cmd_del	= MTIER_CMD_TIER_DEL,
+		.cmd_set	= MTIER_CMD_TIER_SET,
 		.cmd_ntf	= { MTIER_CMD_TIER_ADD_NTF, MTIER_CMD_TIER_DEL_NTF,
 				    MTIER_CMD_TIER_CHANGE_NTF },
 		.fill		= mtier_nl_fill_tier,
@@ -503,34 +523,98 @@ static void mtier_nl_notify(struct mtier_obj *obj, enum mtier_event ev)
 				MTIER_NLGRP_MONITOR, GFP_KERNEL);
 }
 
+/* --- Before and after every do-handler -------------------------------- */
+
+/*
+ * The object a request names, if its command is a get, del or set: the
+ * pre hook has looked it up (and refused the request if it does not
+ * exist).  Valid until the post hook drops mtier_lock.
+ */
+static struct mtier_obj *mtier_nl_obj(struct genl_info *info)
+{
+	return info->user_ptr[0];
+}
+
+/**
+ * mtier_nl_pre_doit - take mtier_lock and find the object a request names
+ * @ops: the split op being run
+ * @skb: the request
+ * @info: the request, parsed; user_ptr[0] receives the object
+ *
+ * The spec's pre hook of every do-operation.  Get, del and set name an
+ * existing object of their kind in the sender's namespace: it is looked
+ * up once, here, and the request refused (EINVAL for a missing or invalid
+ * name, ENOENT for no such object, with the extack pointing at the name)
+ * if it is not there.  Add takes only the lock: its handler checks that
+ * the name is free.  No reference is taken: mtier_lock, held until
+ * mtier_nl_post_doit(), keeps the object linked and alive.
+ *
+ * Return: 0 with mtier_lock held, or a negative errno without it (the
+ * post hook is not called then).
+ */
+int mtier_nl_pre_doit(const struct genl_split_ops *ops, struct sk_buff *skb,
+		      struct genl_info *info)
+{
+	const struct mtier_nl_kind *kind;
+	struct mtier_obj *obj;
+	int type;
+
+	mutex_lock(&mtier_lock);
+	for (type = 0; type < MTIER_OBJ_NR; type++) {
+		kind = &mtier_nl_kinds[type];
+		if (ops->cmd != kind->cmd_get && ops->cmd != kind->cmd_del &&
+		    ops->cmd != kind->cmd_set)
+			continue;
+		obj = mtier_nl_lookup(info, type, kind->ops);
+		if (IS_ERR(obj)) {
+			mutex_unlock(&mtier_lock);
+			return PTR_ERR(obj);
+		}
+		info->user_ptr[0] = obj;
+		break;
+	}
+	return 0;
+}
+
+/**
+ * mtier_nl_post_doit - drop mtier_lock, then finish a deleted object
+ * @ops: the split op that was run
+ * @skb: the request
+ * @info: the request; user_ptr[1] is the object a del unlinked, if any
+ *
+ * The spec's post hook of every do-operation, called whatever the handler
+ * returned.  A deletion's slow part (mtier_obj_finish(): round trips, the
+ * registry's reference) runs here, after the lock, so that it blocks no
+ * other command.
+ */
+void mtier_nl_post_doit(const struct genl_split_ops *ops, struct sk_buff *skb,
+			struct genl_info *info)
+{
+	struct mtier_obj *deleted = info->user_ptr[1];
+
+	mutex_unlock(&mtier_lock);
+	if (deleted)
+		mtier_obj_finish(deleted);
+}
+
 /* --- Generic get, dump and delete ------------------------------------- */
 
-static int mtier_nl_get(struct genl_info *info, const struct mtier_obj_ops *ops)
+static int mtier_nl_get(struct genl_info *info)
 {
-	struct mtier_obj *obj;
+	struct mtier_obj *obj = mtier_nl_obj(info);
 	struct sk_buff *msg;
 	int err;
 
 	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
 	if (!msg)
 		return -ENOMEM;
-	mutex_lock(&mtier_lock);
-	obj = mtier_nl_lookup(info, ops->type, ops);
-	if (IS_ERR(obj)) {
-		err = PTR_ERR(obj);
-		goto err_unlock;
-	}
 	err = mtier_nl_fill_msg(msg, obj, info->snd_portid, info->snd_seq, 0,
-				mtier_nl_kinds[ops->type].cmd_get);
-	if (err)
-		goto err_unlock;
-	mutex_unlock(&mtier_lock);
+				mtier_nl_kinds[obj->ops->type].cmd_get);
+	if (err) {
+		nlmsg_free(msg);
+		return err;
+	}
 	return genlmsg_reply(msg, info);
-
-err_unlock:
-	mutex_unlock(&mtier_lock);
-	nlmsg_free(msg);
-	return err;
 }
 
 /* Where a dump resumes: the id of the next object to send. */
@@ -561,41 +645,29 @@ static int mtier_nl_dump(struct sk_buff *skb, struct netlink_callback *cb,
 	return err;
 }
 
-static int mtier_nl_del(struct genl_info *info, const struct mtier_obj_ops *ops,
-			bool force)
+static int mtier_nl_del(struct genl_info *info, bool force)
 {
-	struct mtier_obj *obj;
+	struct mtier_obj *obj = mtier_nl_obj(info);
+	const struct mtier_obj_ops *ops = obj->ops;
 	const char *busy;
-	int err = 0;
 
-	mutex_lock(&mtier_lock);
-	obj = mtier_nl_lookup(info, ops->type, ops);
-	if (IS_ERR(obj)) {
-		err = PTR_ERR(obj);
-		goto out;
-	}
 	busy = ops->busy && !force ? ops->busy(obj) : NULL;
 	if (busy) {
 		NL_SET_ERR_MSG_ATTR_FMT(info->extack,
 					info->attrs[mtier_nl_kinds[ops->type].attr_name],
 					"%s '%s' is busy: %s", ops->kind,
 					obj->name, busy);
-		err = -EBUSY;
-		goto out;
+		return -EBUSY;
 	}
 	mtier_obj_del(obj);
-	mutex_unlock(&mtier_lock);
-	/* Unlinked and stopped: the slow rest blocks no other command. */
-	mtier_obj_finish(obj);
+	/* Unlinked and stopped: the post hook finishes it, unlocked. */
+	info->user_ptr[1] = obj;
 	return 0;
-out:
-	mutex_unlock(&mtier_lock);
-	return err;
 }
 
 int mtier_nl_pool_get_doit(struct sk_buff *skb, struct genl_info *info)
 {
-	return mtier_nl_get(info, &mtier_pool_ops);
+	return mtier_nl_get(info);
 }
 
 int mtier_nl_pool_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
@@ -606,13 +678,12 @@ int mtier_nl_pool_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 int mtier_nl_pool_del_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	/* Force ends the clients' sessions: stopping the pool does that. */
-	return mtier_nl_del(info, &mtier_pool_ops,
-			    nla_get_flag(info->attrs[MTIER_A_POOL_FORCE]));
+	return mtier_nl_del(info, nla_get_flag(info->attrs[MTIER_A_POOL_FORCE]));
 }
 
 int mtier_nl_peer_get_doit(struct sk_buff *skb, struct genl_info *info)
 {
-	return mtier_nl_get(info, &mtier_peer_ops);
+	return mtier_nl_get(info);
 }
 
 int mtier_nl_peer_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
@@ -622,12 +693,12 @@ int mtier_nl_peer_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 
 int mtier_nl_peer_del_doit(struct sk_buff *skb, struct genl_info *info)
 {
-	return mtier_nl_del(info, &mtier_peer_ops, false);
+	return mtier_nl_del(info, false);
 }
 
 int mtier_nl_tier_get_doit(struct sk_buff *skb, struct genl_info *info)
 {
-	return mtier_nl_get(info, &mtier_tier_ops);
+	return mtier_nl_get(info);
 }
 
 int mtier_nl_tier_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
@@ -637,7 +708,7 @@ int mtier_nl_tier_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 
 int mtier_nl_tier_del_doit(struct sk_buff *skb, struct genl_info *info)
 {
-	return mtier_nl_del(info, &mtier_tier_ops, false);
+	return mtier_nl_del(info, false);
 }
 
 /* --- Pools ------------------------------------------------------------ */
@@ -769,17 +840,12 @@ int mtier_nl_pool_add_doit(struct sk_buff *skb, struct genl_info *info)
 	const char *name;
 	int err;
 
-	mutex_lock(&mtier_lock);
 	name = mtier_nl_new_name(info, MTIER_OBJ_POOL, &mtier_pool_ops);
-	if (IS_ERR(name)) {
-		err = PTR_ERR(name);
-		goto out;
-	}
+	if (IS_ERR(name))
+		return PTR_ERR(name);
 	pool = mtier_pool_create(name, genl_info_net(info));
-	if (!pool) {
-		err = -ENOMEM;
-		goto out;
-	}
+	if (!pool)
+		return -ENOMEM;
 	err = mtier_nl_parse_pool(info, pool);
 	if (err)
 		goto err_put;
@@ -789,37 +855,27 @@ int mtier_nl_pool_add_doit(struct sk_buff *skb, struct genl_info *info)
 	err = mtier_obj_link(&pool->obj);
 	if (err)
 		goto err_stop;
-	goto out;
+	return 0;
 
 err_stop:
 	mtier_pool_ops.stop(&pool->obj);
 err_put:
 	mtier_obj_put(&pool->obj);
-out:
-	mutex_unlock(&mtier_lock);
 	return err;
 }
 
 int mtier_nl_pool_set_doit(struct sk_buff *skb, struct genl_info *info)
 {
+	struct mtier_obj *obj = mtier_nl_obj(info);
+	struct mtier_pool *pool = to_pool(obj);
 	const struct nlattr *nla;
-	struct mtier_pool *pool;
-	struct mtier_obj *obj;
 	int err;
 
-	mutex_lock(&mtier_lock);
-	obj = mtier_nl_lookup(info, MTIER_OBJ_POOL, &mtier_pool_ops);
-	if (IS_ERR(obj)) {
-		err = PTR_ERR(obj);
-		goto out;
-	}
-	pool = to_pool(obj);
 	nla = info->attrs[MTIER_A_POOL_SIZE];
 	if (!nla && !mtier_nl_has_pool_limits(info)) {
 		NL_SET_ERR_MSG(info->extack,
 			       "nothing to change: give size, lease or a limit");
-		err = -EINVAL;
-		goto out;
+		return -EINVAL;
 	}
 	if (nla) {
 		err = mtier_nl_check_pool_size(info, nla, nla_get_uint(nla),
@@ -827,14 +883,12 @@ int mtier_nl_pool_set_doit(struct sk_buff *skb, struct genl_info *info)
 					       atomic64_read(&pool->used),
 					       pool->size);
 		if (err)
-			goto out;
+			return err;
 		mtier_pool_resize(pool, nla_get_uint(nla));
 	}
 	mtier_nl_parse_pool_limits(info, pool);
 	mtier_obj_changed(obj, MTIER_EV_CHANGE);
-out:
-	mutex_unlock(&mtier_lock);
-	return err;
+	return 0;
 }
 
 /* --- Peers ------------------------------------------------------------ */
@@ -866,17 +920,12 @@ int mtier_nl_peer_add_doit(struct sk_buff *skb, struct genl_info *info)
 	const char *name;
 	int err;
 
-	mutex_lock(&mtier_lock);
 	name = mtier_nl_new_name(info, MTIER_OBJ_PEER, &mtier_peer_ops);
-	if (IS_ERR(name)) {
-		err = PTR_ERR(name);
-		goto out;
-	}
+	if (IS_ERR(name))
+		return PTR_ERR(name);
 	peer = mtier_peer_create(name, genl_info_net(info));
-	if (!peer) {
-		err = -ENOMEM;
-		goto out;
-	}
+	if (!peer)
+		return -ENOMEM;
 	err = mtier_nl_parse_ep(info, &mtier_peer_ep_attrs, NULL, &peer->ep);
 	if (err)
 		goto err_put;
@@ -901,40 +950,29 @@ int mtier_nl_peer_add_doit(struct sk_buff *skb, struct genl_info *info)
 	err = mtier_obj_link(&peer->obj);
 	if (err)
 		goto err_stop;
-	goto out;
+	return 0;
 
 err_stop:
 	mtier_peer_ops.stop(&peer->obj);
 err_put:
 	mtier_obj_put(&peer->obj);
-out:
-	mutex_unlock(&mtier_lock);
 	return err;
 }
 
 int mtier_nl_peer_set_doit(struct sk_buff *skb, struct genl_info *info)
 {
-	struct mtier_obj *obj;
+	struct mtier_obj *obj = mtier_nl_obj(info);
 	int err;
 
-	mutex_lock(&mtier_lock);
-	obj = mtier_nl_lookup(info, MTIER_OBJ_PEER, &mtier_peer_ops);
-	if (IS_ERR(obj)) {
-		err = PTR_ERR(obj);
-		goto out;
-	}
 	if (!info->attrs[MTIER_A_PEER_KEEPALIVE] &&
 	    !info->attrs[MTIER_A_PEER_TIMEOUT]) {
 		NL_SET_ERR_MSG(info->extack,
 			       "nothing to change: give keepalive or timeout");
-		err = -EINVAL;
-		goto out;
+		return -EINVAL;
 	}
 	err = mtier_nl_parse_peer_timers(info, to_peer(obj));
 	if (!err)
 		mtier_obj_changed(obj, MTIER_EV_CHANGE);
-out:
-	mutex_unlock(&mtier_lock);
 	return err;
 }
 
@@ -1088,17 +1126,12 @@ int mtier_nl_tier_add_doit(struct sk_buff *skb, struct genl_info *info)
 	const char *name;
 	int err;
 
-	mutex_lock(&mtier_lock);
 	name = mtier_nl_new_name(info, MTIER_OBJ_TIER, &mtier_tier_ops);
-	if (IS_ERR(name)) {
-		err = PTR_ERR(name);
-		goto out;
-	}
+	if (IS_ERR(name))
+		return PTR_ERR(name);
 	tier = mtier_tier_create(name, genl_info_net(info));
-	if (!tier) {
-		err = -ENOMEM;
-		goto out;
-	}
+	if (!tier)
+		return -ENOMEM;
 	err = mtier_nl_parse_tier(info, tier);
 	if (err)
 		goto err_stop;
@@ -1109,46 +1142,32 @@ int mtier_nl_tier_add_doit(struct sk_buff *skb, struct genl_info *info)
 	if (err)
 		goto err_stop;
 	mtier_tier_announce_peers(tier);
-	goto out;
+	return 0;
 
 err_stop:
 	mtier_tier_ops.stop(&tier->obj);
 	mtier_obj_finish(&tier->obj);
-out:
-	mutex_unlock(&mtier_lock);
 	return err;
 }
 
 int mtier_nl_tier_set_doit(struct sk_buff *skb, struct genl_info *info)
 {
-	struct mtier_tier_cfg cfg;
-	struct mtier_tier *tier;
-	struct mtier_obj *obj;
+	struct mtier_obj *obj = mtier_nl_obj(info);
+	struct mtier_tier *tier = to_tier(obj);
+	struct mtier_tier_cfg cfg = tier->cfg;
 	int err;
 
-	mutex_lock(&mtier_lock);
-	obj = mtier_nl_lookup(info, MTIER_OBJ_TIER, &mtier_tier_ops);
-	if (IS_ERR(obj)) {
-		err = PTR_ERR(obj);
-		goto out;
-	}
-	tier = to_tier(obj);
-	cfg = tier->cfg;
 	err = mtier_nl_parse_tier_cfg(info, &cfg);
 	if (err < 0)
-		goto out;
+		return err;
 	if (!err) {
 		NL_SET_ERR_MSG(info->extack,
 			       "nothing to change: give prefetch, window-max, history, cache-size or resync-rate");
-		err = -EINVAL;
-		goto out;
+		return -EINVAL;
 	}
 	mtier_tier_set_cfg(tier, &cfg);
 	mtier_obj_changed(obj, MTIER_EV_CHANGE);
-	err = 0;
-out:
-	mutex_unlock(&mtier_lock);
-	return err;
+	return 0;
 }
 
 /* --- Family ----------------------------------------------------------- */
