@@ -124,7 +124,8 @@ struct sk_buff;
  *	netlink, so that it blocks no other command (may be NULL)
  * @release: free the object; called when the last reference goes
  *
- * How each kind is put into netlink messages lives in nl.c.
+ * How each kind is put into netlink messages lives in nl_pool.c, nl_peer.c
+ * and nl_tier.c.
  */
 struct mtier_obj_ops {
 	const char *kind;
