@@ -85,7 +85,7 @@ load() {
 	rd_pid=$!
 	local r0
 	r0=$(st reads)
-	check "fio's I/O flows" wait_for 60 reads_moved "$r0"
+	check "fio's I/O flows" wait_for 180 reads_moved "$r0"
 }
 load_ok() {
 	check "fio: no I/O error, no verify error" wait $fio_pid
