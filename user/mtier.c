@@ -28,7 +28,8 @@ static void usage(FILE *f)
 	fputs("Usage: mtier [ OPTIONS ] OBJECT { COMMAND | help }\n"
 	      "       mtier [ -j[son] ] [ -p[retty] ] [ -s[tatistics] ] { pool | peer | tier } [ show [ NAME ] ]\n"
 	      "       mtier [ -j[son] ] monitor [ all | pool | peer | tier ]\n"
-	      "where  OBJECT  := { pool | peer | tier | monitor | help }\n"
+	      "       mtier save > FILENAME\n"
+	      "where  OBJECT  := { pool | peer | tier | monitor | save | help }\n"
 	      "       OPTIONS := { -j[son] | -p[retty] | -s[tatistics] | -V[ersion] | -h[elp] }\n"
 	      "Try \"mtier OBJECT help\" for the commands of an object.\n", f);
 }
@@ -70,11 +71,11 @@ static int parse_option(const char *arg, unsigned int *set)
 	return 0;
 }
 
-enum { OBJ_POOL, OBJ_PEER, OBJ_TIER, OBJ_MONITOR, OBJ_HELP };
+enum { OBJ_POOL, OBJ_PEER, OBJ_TIER, OBJ_MONITOR, OBJ_SAVE, OBJ_HELP };
 
 static const struct word objects[] = {
 	{ "pool", OBJ_POOL }, { "peer", OBJ_PEER }, { "tier", OBJ_TIER },
-	{ "monitor", OBJ_MONITOR }, { "help", OBJ_HELP },
+	{ "monitor", OBJ_MONITOR }, { "save", OBJ_SAVE }, { "help", OBJ_HELP },
 };
 
 static const struct mt_kind *const kinds[] = {
@@ -120,6 +121,9 @@ int main(int argc, char **argv)
 		break;
 	case OBJ_MONITOR:
 		ret = do_monitor(&a);
+		break;
+	case OBJ_SAVE:
+		ret = do_save(&a);
 		break;
 	case OBJ_HELP:
 		usage(stdout);

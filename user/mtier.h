@@ -8,6 +8,7 @@
  *   object.c   add, set, del and show of any kind of object
  *   pool.c, peer.c, tier.c    one kind each: keywords, attributes, output
  *   monitor.c  the monitor
+ *   save.c     save: the configuration as commands -b replays
  *   utils.c    argument parsing helpers (no netlink, no JSON)
  */
 #ifndef MTIER_USER_H
@@ -190,12 +191,31 @@ struct mt_kind {
 	int attr_force;
 	/* Print one get reply or notification; @event may be NULL. */
 	void (*print)(struct nl_msg *msg, const char *event);
+	/* Print one get reply as the add command that recreates it. */
+	void (*save)(struct nl_msg *msg);
 };
 
 extern const struct mt_kind pool_kind, peer_kind, tier_kind;
 
 int do_object(const struct mt_kind *k, struct args *a);
 int do_monitor(struct args *a);
+int do_save(struct args *a);
+
+/* Dump every object of @k, calling @fn for each. */
+int obj_dump(const struct mt_kind *k, mt_reply_fn fn, void *arg);
+
+/* Building the lines of save (save.c). */
+void save_begin(const char *kind, const char *name);
+void save_string(const char *kw, const char *val);
+void save_uint(const char *kw, uint64_t val);
+void save_size(const char *kw, uint64_t val);
+void save_endpoint(const char *kw, const char *addr, uint16_t port,
+		   bool any_is_default);
+void save_uint_attr(const char *kw, const struct nlattr *a, uint64_t def);
+void save_size_attr(const char *kw, const struct nlattr *a, uint64_t def);
+void save_enum_attr(const char *kw, const struct nlattr *a,
+		    const char *const *names, size_t n, uint32_t def);
+void save_end(void);
 
 /* Value parsers for the put callbacks; @what names the value in errors. */
 int obj_put_size(struct obj_req *r, int type, const char *what,

@@ -264,6 +264,15 @@ static int obj_show(const struct mt_kind *k, struct args *a)
 	return print_list_end();
 }
 
+int obj_dump(const struct mt_kind *k, mt_reply_fn fn, void *arg)
+{
+	struct nl_msg *msg = obj_msg(k, k->cmd_get, NULL);
+
+	if (!msg)
+		return -1;
+	return mt_request(msg, k->set, fn, arg);
+}
+
 /* mtier KIND ...: the command, show when there is none. */
 int do_object(const struct mt_kind *k, struct args *a)
 {
