@@ -9,6 +9,7 @@
  *   pool.c, peer.c, tier.c    one kind each: keywords, attributes, output
  *   monitor.c  the monitor
  *   save.c     save: the configuration as commands -b replays
+ *   batch.c    -b FILE: splitting lines into words, running them (no netlink)
  *   utils.c    argument parsing helpers (no netlink, no JSON)
  */
 #ifndef MTIER_USER_H
@@ -76,6 +77,16 @@ size_t word_candidates(const char *arg, const struct word *words, size_t n,
 int parse_word(const char *arg, const struct word *words, size_t n,
 	       const char *what);
 
+/* --- Batches (batch.c) ------------------------------------------------ */
+
+/* Run one command of a batch (argv[argc] is NULL); 0 or -1. */
+typedef int (*batch_fn)(int argc, char **argv, void *arg);
+
+int batch_split(char *line, char **argv, int max);
+int batch_stream(FILE *f, const char *name, bool force, batch_fn run,
+		 void *arg);
+int batch_file(const char *name, bool force, batch_fn run, void *arg);
+
 /* --- Numbers, sizes and endpoints (utils.c) --------------------------- */
 
 int parse_size(const char *s, uint64_t *out);
@@ -136,6 +147,7 @@ const char *mt_get_str(const struct nlattr *a);
 
 void print_list_begin(void);
 int print_list_end(void);
+void print_list_drop(void);
 void print_obj_begin(const char *kind, const char *name, const char *event);
 void print_obj_end(void);
 void print_string(const char *jkey, const char *tkey, const char *val);

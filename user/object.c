@@ -259,8 +259,10 @@ static int obj_show(const struct mt_kind *k, struct args *a)
 		return -1;
 	print_list_begin();
 	ret = mt_request(msg, k->set, obj_reply, &k);
-	if (ret)
+	if (ret) {
+		print_list_drop();
 		return ret;
+	}
 	return print_list_end();
 }
 
