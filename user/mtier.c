@@ -37,19 +37,16 @@ static void usage(FILE *f)
 	      "Try \"mtier OBJECT help\" for the commands of an object.\n", f);
 }
 
-enum {
-	OPT_JSON, OPT_PRETTY, OPT_STATS, OPT_VERSION, OPT_HELP, OPT_BATCH,
-	OPT_FORCE,
-};
-
 #define OPT_BIT(id)	(1u << (id))
 
-static const struct word options[] = {
+const struct word mt_options[] = {
 	{ "json", OPT_JSON }, { "pretty", OPT_PRETTY },
 	{ "statistics", OPT_STATS }, { "stats", OPT_STATS },
 	{ "Version", OPT_VERSION }, { "version", OPT_VERSION },
 	{ "help", OPT_HELP }, { "batch", OPT_BATCH }, { "force", OPT_FORCE },
 };
+
+const size_t n_mt_options = N(mt_options);
 
 /*
  * One option word: a cluster of single-letter options ("-j", "-js"), or a
@@ -72,19 +69,19 @@ static int parse_option(const char *arg, unsigned int *set)
 			*set |= OPT_BIT(letter_ids[strchr(letters, *c) - letters]);
 		return 0;
 	}
-	id = match_word(o, options, N(options));
+	id = match_word(o, mt_options, n_mt_options);
 	if (id < 0)
 		return error("unknown option '%s' (try \"mtier -help\")", arg);
 	*set |= OPT_BIT(id);
 	return 0;
 }
 
-enum { OBJ_POOL, OBJ_PEER, OBJ_TIER, OBJ_MONITOR, OBJ_SAVE, OBJ_HELP };
-
-static const struct word objects[] = {
+const struct word mt_objects[] = {
 	{ "pool", OBJ_POOL }, { "peer", OBJ_PEER }, { "tier", OBJ_TIER },
 	{ "monitor", OBJ_MONITOR }, { "save", OBJ_SAVE }, { "help", OBJ_HELP },
 };
+
+const size_t n_mt_objects = N(mt_objects);
 
 static const struct mt_kind *const kinds[] = {
 	[OBJ_POOL] = &pool_kind, [OBJ_PEER] = &peer_kind, [OBJ_TIER] = &tier_kind,
@@ -93,7 +90,7 @@ static const struct mt_kind *const kinds[] = {
 /* OBJECT ...: one command, from the command line or a line of a batch. */
 static int run_command(struct args *a, bool batch)
 {
-	int obj = parse_word(args_next(a), objects, N(objects), "object");
+	int obj = parse_word(args_next(a), mt_objects, n_mt_objects, "object");
 
 	switch (obj) {
 	case OBJ_POOL:
@@ -134,6 +131,8 @@ int main(int argc, char **argv)
 	unsigned int set = 0;
 	int ret;
 
+	if (argc > 1 && !strcmp(argv[1], "__complete"))
+		return do_complete(argc - 2, argv + 2);
 	while (args_left(&a) && args_peek(&a)[0] == '-') {
 		const char *arg = args_next(&a);
 

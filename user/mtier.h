@@ -9,6 +9,7 @@
  *   pool.c, peer.c, tier.c    one kind each: keywords, attributes, output
  *   monitor.c  the monitor
  *   save.c     save: the configuration as commands -b replays
+ *   complete.c the hidden __complete helper of the bash completion
  *   batch.c    -b FILE: splitting lines into words, running them (no netlink)
  *   utils.c    argument parsing helpers (no netlink, no JSON)
  */
@@ -76,6 +77,18 @@ size_t word_candidates(const char *arg, const struct word *words, size_t n,
 		       char *buf, size_t len);
 int parse_word(const char *arg, const struct word *words, size_t n,
 	       const char *what);
+
+/* The words of the top level (mtier.c), for the completion helper. */
+extern const struct word mt_options[], mt_objects[];
+extern const size_t n_mt_options, n_mt_objects;
+
+/* The ids of mt_options[] and mt_objects[]. */
+enum {
+	OPT_JSON, OPT_PRETTY, OPT_STATS, OPT_VERSION, OPT_HELP, OPT_BATCH,
+	OPT_FORCE,
+};
+
+enum { OBJ_POOL, OBJ_PEER, OBJ_TIER, OBJ_MONITOR, OBJ_SAVE, OBJ_HELP };
 
 /* --- Batches (batch.c) ------------------------------------------------ */
 
@@ -174,6 +187,17 @@ enum { CMD_ADD, CMD_SET, CMD_DEL, CMD_SHOW, CMD_HELP };
 
 #define CMD_BIT(cmd)	(1u << (cmd))
 
+/*
+ * What the value of a keyword is, for the completion: one of @words, or
+ * names of objects of @kind, several separated by commas.
+ */
+struct kw_value {
+	int id;
+	const struct word *words;
+	size_t n;
+	const struct mt_kind *kind;
+};
+
 /* The request "add NAME ..." or "set NAME ..." is building. */
 struct obj_req {
 	struct nl_msg *msg;
@@ -205,16 +229,24 @@ struct mt_kind {
 	void (*print)(struct nl_msg *msg, const char *event);
 	/* Print one get reply as the add command that recreates it. */
 	void (*save)(struct nl_msg *msg);
+	/* Keywords whose values can be completed. */
+	const struct kw_value *values;
+	size_t n_values;
 };
 
 extern const struct mt_kind pool_kind, peer_kind, tier_kind;
+extern const struct word obj_cmds[], monitor_words[], transport_words[2];
+extern const size_t n_obj_cmds, n_monitor_words;
 
 int do_object(const struct mt_kind *k, struct args *a);
 int do_monitor(struct args *a);
 int do_save(struct args *a);
+int do_complete(int argc, char **argv);
 
 /* Dump every object of @k, calling @fn for each. */
 int obj_dump(const struct mt_kind *k, mt_reply_fn fn, void *arg);
+/* The name of the object a reply is about, or NULL. */
+const char *obj_reply_name(const struct mt_kind *k, struct nl_msg *msg);
 
 /* Building the lines of save (save.c). */
 void save_begin(const char *kind, const char *name);

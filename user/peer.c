@@ -154,6 +154,11 @@ static const struct word peer_set_kws[] = {
 	{ "help", KW_HELP },
 };
 
+static const struct kw_value peer_values[] = {
+	{ .id = KW_TRANSPORT, .words = transport_words,
+	  .n = N(transport_words) },
+};
+
 #define B(cmd) CMD_BIT(cmd)
 
 static const struct usage_line peer_usage_lines[] = {
@@ -205,4 +210,5 @@ const struct mt_kind peer_kind = {
 	.kw_help = KW_HELP, .put = peer_put,
 	.attr_addr = MTIER_A_PEER_ADDR, .attr_port = MTIER_A_PEER_PORT,
 	.print = peer_print, .save = peer_save,
+	.values = peer_values, .n_values = N(peer_values),
 };

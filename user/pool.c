@@ -186,6 +186,11 @@ static const struct word pool_set_kws[] = {
 	{ "max-client-size", KW_MAX_CLIENT_SIZE }, { "help", KW_HELP },
 };
 
+static const struct kw_value pool_values[] = {
+	{ .id = KW_TRANSPORT, .words = transport_words,
+	  .n = N(transport_words) },
+};
+
 #define B(cmd) CMD_BIT(cmd)
 
 static const struct usage_line pool_usage_lines[] = {
@@ -240,4 +245,5 @@ const struct mt_kind pool_kind = {
 	.attr_addr = MTIER_A_POOL_ADDR, .attr_port = MTIER_A_POOL_PORT,
 	.attr_force = MTIER_A_POOL_FORCE,
 	.print = pool_print, .save = pool_save,
+	.values = pool_values, .n_values = N(pool_values),
 };

@@ -265,6 +265,11 @@ static const struct word prefetch_words[] = {
 	{ "adaptive", MTIER_PREFETCH_ADAPTIVE },
 };
 
+static const struct kw_value tier_values[] = {
+	{ .id = KW_PEER, .kind = &peer_kind },
+	{ .id = KW_PREFETCH, .words = prefetch_words, .n = N(prefetch_words) },
+};
+
 #define B(cmd) CMD_BIT(cmd)
 
 static const struct usage_line tier_usage_lines[] = {
@@ -339,4 +344,5 @@ const struct mt_kind tier_kind = {
 	.set_kws = tier_set_kws, .n_set_kws = N(tier_set_kws),
 	.kw_help = KW_HELP, .kw_repeat = 1u << KW_PEER, .put = tier_put,
 	.print = tier_print, .save = tier_save,
+	.values = tier_values, .n_values = N(tier_values),
 };
