@@ -3,7 +3,9 @@
 #
 # The happy path of every operation through the mtier CLI: pool, peer and
 # tier add/show/set/del in text, JSON (-j, -j -p) and with statistics (-s),
-# unique prefixes, bare objects, help at every level, -V and the monitor.
+# unique prefixes, bare objects, help at every level, -V and the monitor;
+# then save and batches (-b): a save/replay round trip, a batch that stops
+# at a bad line, -force, and the bash completion's names of objects.
 #
 # Runs as root where the module can be loaded (a test VM): MTIER_KO is the
 # module (default $ROOT/mtier.ko), MTIER the CLI (default $ROOT/user/mtier).
@@ -50,6 +52,12 @@ out_matches() {
 	succeeded || return 1
 	printf '%s\n' "$out" | grep -Eq -- "$1" && return 0
 	printf 'output does not match /%s/:\n%s\n' "$1" "$out"
+	return 1
+}
+
+is_eq() {	# is_eq GOT WANT
+	[ "$1" = "$2" ] && return 0
+	printf 'got:  %s\nwant: %s\n' "$1" "$2"
 	return 1
 }
 
@@ -401,5 +409,122 @@ assert len(lines) == 13, lines
 assert all(l.split(" ", 2)[1] == "pool" for l in lines), lines
 assert [l.split(" ")[0] for l in lines] == ["[add]"] * 5 + ["[change]"] * 3 + ["[del]"] * 5, lines
 ' "$tmp/mon.txt" "$P0"
+
+# ------------------------------------------------------------ save, batches
+
+mtier_flush
+cli save
+check "save with no objects prints nothing" out_is ""
+
+lo_idx=$(cat /sys/class/net/lo/ifindex)
+cat >"$tmp/setup" <<'EOF'
+# Pools: defaults, every setting, IPv6, a slab the size no longer implies.
+pool add p0 size 512M
+pool add p1 size 96M slab 16M listen 127.0.0.1:7500 lease 3000 \
+	max-clients 8 max-clients-addr 2 max-client-size 64M
+pool add p2 size 64M listen '[::1]:7600'
+pool add p3 size 32M port 7700
+pool set p3 size 64M
+
+peer add d1 addr 10.0.0.2
+peer add d2 addr 10.0.0.3:7500 keepalive 200 timeout 2000
+peer add d3 addr fd00::3 port 7600
+peer add d4 addr "[fe80::1%lo]:7000"    # the scope comes back as a number
+tier add t0 size 8G peer d1,d2
+tier add t1 size 1G peer d3 peer d4 prefetch adaptive window-max 64 \
+	history 16 cache 16M resync-rate 200M
+tier set t0 prefetch sequential cache 0
+EOF
+cli -b "$tmp/setup"
+check "-b: a batch builds a configuration" out_is ""
+
+SAVED="pool add p0 size 512M
+pool add p1 size 96M slab 16M listen 127.0.0.1:7500 lease 3000 max-clients 8 max-clients-addr 2 max-client-size 64M
+pool add p2 size 64M listen [::1]:7600
+pool add p3 size 64M slab 32M port 7700
+peer add d1 addr 10.0.0.2
+peer add d2 addr 10.0.0.3:7500 keepalive 200 timeout 2000
+peer add d3 addr [fd00::3]:7600
+peer add d4 addr [fe80::1%$lo_idx]:7000
+tier add t0 size 8G peer d1,d2 prefetch sequential cache 0
+tier add t1 size 1G peer d3,d4 prefetch adaptive window-max 64 history 16 cache 16M resync-rate 200M"
+
+# The configuration as -j shows it, without what is not configuration.
+config_json() {
+	"$MTIER" -j pool | jq -S 'map(del(.id, .state, .used, .free, .clients))'
+	"$MTIER" -j peer | jq -S 'map(del(.id, .state, .rtt, .error, .tiers,
+					 .["slab-size"], .["donor-free"]))'
+	"$MTIER" -j tier | jq -S 'map(del(.id, .state, .dev))'
+}
+
+cli save
+check "save: pools, peers, tiers, settings that are not defaults" out_is "$SAVED"
+printf '%s\n' "$out" >"$tmp/saved1"
+config_json >"$tmp/config1"
+mtier_flush
+cli -j tier
+check "flushed before the replay" out_is "[]"
+cli -b "$tmp/saved1"
+check "-b replays what save printed" out_is ""
+cli save
+check "save after the replay is the same" out_is "$SAVED"
+config_json >"$tmp/config2"
+check "-j shows the same configuration after the replay" \
+	diff -u "$tmp/config1" "$tmp/config2"
+cli -b - <"$tmp/saved1"
+check "-b - reads stdin (here the first add is refused: it exists)" \
+	sh -c '[ "$1" = 1 ] && printf "%s\n" "$2" | grep -qx "Command failed -:1" &&
+	       [ "$(printf "%s\n" "$2" | grep -c "^Command failed")" = 1 ]' sh "$rc" "$err"
+
+cat >"$tmp/bad" <<'EOF'
+# b1, then b1 again (refused: it exists), then b2
+pool add b1 size 16M port 7801
+pool add b1 size 16M port 7802
+
+pool add b2 size 16M port 7803
+EOF
+cli -b "$tmp/bad"
+check "-b: a refused line stops the batch and names its line" \
+	sh -c '[ "$1" = 1 ] && [ "$(printf "%s\n" "$2" | tail -n 1)" = "Command failed $3:3" ] &&
+	       printf "%s\n" "$2" | grep -q "^Error: .*exists"' sh "$rc" "$err" "$tmp/bad"
+cli -j pool
+check "-b: nothing ran after the refused line" \
+	json_ok '"b1" in [o["name"] for o in d] and "b2" not in [o["name"] for o in d]'
+cli -force -b "$tmp/bad"
+check "-force -b: goes on past refusals and exits 1" \
+	sh -c '[ "$1" = 1 ] && [ "$(printf "%s\n" "$2" | grep "^Command failed")" = "Command failed $3:2
+Command failed $3:3" ]' sh "$rc" "$err" "$tmp/bad"
+cli -j pool show b2
+check "-force -b: the line after the refusals ran" \
+	json_ok 'len(d) == 1 and d[0]["port"] == 7803'
+
+printf 'pool show b1\n\npeer show d1\ntier show t9\n' >"$tmp/show"
+cli -j -b "$tmp/show"
+check "-j -b: -j applies to every line" \
+	sh -c '[ "$1" = 1 ] && printf "%s\n" "$2" | grep -qx "Command failed $3:4" &&
+	       [ "$(printf "%s\n" "$4" | jq -c -s "[.[][].name]")" = "[\"b1\",\"d1\"]" ]' \
+	sh "$rc" "$err" "$tmp/show" "$out"
+
+# The bash completion asks mtier for the names of objects.
+# bashcomp WORD...: COMPREPLY with the cursor on the last word.
+bashcomp() {
+	(
+		# shellcheck disable=SC1091
+		. "$ROOT/user/mtier.bash-completion"
+		COMP_WORDS=("$MTIER" "$@")
+		COMP_CWORD=$#
+		_mtier
+		printf '%s\n' "${COMPREPLY[*]}"
+	)
+}
+check "completion: pool names for del" is_eq "$(bashcomp pool del p)" "p0 p1 p2 p3"
+check "completion: peer names for set" is_eq "$(bashcomp peer set '')" "d1 d2 d3 d4"
+check "completion: tier names for show" is_eq "$(bashcomp ti sh '')" "t0 t1"
+check "completion: a tier's peers, comma-separated" \
+	is_eq "$(bashcomp tier add t9 size 1G peer d1,d)" "d1,d2 d1,d3 d1,d4"
+
+mtier_flush
+cli save
+check "save after the flush prints nothing" out_is ""
 
 finish

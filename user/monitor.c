@@ -18,10 +18,12 @@
 
 enum { MON_ALL, MON_POOL, MON_PEER, MON_TIER, MON_HELP };
 
-static const struct word monitor_words[] = {
+const struct word monitor_words[] = {
 	{ "all", MON_ALL }, { "pool", MON_POOL }, { "peer", MON_PEER },
 	{ "tier", MON_TIER }, { "help", MON_HELP },
 };
+
+const size_t n_monitor_words = N(monitor_words);
 
 /* The kind each word of monitor_words stands for; NULL: all of them. */
 static const struct mt_kind *const monitor_kinds[] = {

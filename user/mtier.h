@@ -8,6 +8,9 @@
  *   object.c   add, set, del and show of any kind of object
  *   pool.c, peer.c, tier.c    one kind each: keywords, attributes, output
  *   monitor.c  the monitor
+ *   save.c     save: the configuration as commands -b replays
+ *   complete.c the hidden __complete helper of the bash completion
+ *   batch.c    -b FILE: splitting lines into words, running them (no netlink)
  *   utils.c    argument parsing helpers (no netlink, no JSON)
  */
 #ifndef MTIER_USER_H
@@ -75,6 +78,28 @@ size_t word_candidates(const char *arg, const struct word *words, size_t n,
 int parse_word(const char *arg, const struct word *words, size_t n,
 	       const char *what);
 
+/* The words of the top level (mtier.c), for the completion helper. */
+extern const struct word mt_options[], mt_objects[];
+extern const size_t n_mt_options, n_mt_objects;
+
+/* The ids of mt_options[] and mt_objects[]. */
+enum {
+	OPT_JSON, OPT_PRETTY, OPT_STATS, OPT_VERSION, OPT_HELP, OPT_BATCH,
+	OPT_FORCE,
+};
+
+enum { OBJ_POOL, OBJ_PEER, OBJ_TIER, OBJ_MONITOR, OBJ_SAVE, OBJ_HELP };
+
+/* --- Batches (batch.c) ------------------------------------------------ */
+
+/* Run one command of a batch (argv[argc] is NULL); 0 or -1. */
+typedef int (*batch_fn)(int argc, char **argv, void *arg);
+
+int batch_split(char *line, char **argv, int max);
+int batch_stream(FILE *f, const char *name, bool force, batch_fn run,
+		 void *arg);
+int batch_file(const char *name, bool force, batch_fn run, void *arg);
+
 /* --- Numbers, sizes and endpoints (utils.c) --------------------------- */
 
 int parse_size(const char *s, uint64_t *out);
@@ -135,6 +160,7 @@ const char *mt_get_str(const struct nlattr *a);
 
 void print_list_begin(void);
 int print_list_end(void);
+void print_list_drop(void);
 void print_obj_begin(const char *kind, const char *name, const char *event);
 void print_obj_end(void);
 void print_string(const char *jkey, const char *tkey, const char *val);
@@ -160,6 +186,17 @@ void print_uint_array(const char *jkey, const uint64_t *vals, int n);
 enum { CMD_ADD, CMD_SET, CMD_DEL, CMD_SHOW, CMD_HELP };
 
 #define CMD_BIT(cmd)	(1u << (cmd))
+
+/*
+ * What the value of a keyword is, for the completion: one of @words, or
+ * names of objects of @kind, several separated by commas.
+ */
+struct kw_value {
+	int id;
+	const struct word *words;
+	size_t n;
+	const struct mt_kind *kind;
+};
 
 /* The request "add NAME ..." or "set NAME ..." is building. */
 struct obj_req {
@@ -190,12 +227,39 @@ struct mt_kind {
 	int attr_force;
 	/* Print one get reply or notification; @event may be NULL. */
 	void (*print)(struct nl_msg *msg, const char *event);
+	/* Print one get reply as the add command that recreates it. */
+	void (*save)(struct nl_msg *msg);
+	/* Keywords whose values can be completed. */
+	const struct kw_value *values;
+	size_t n_values;
 };
 
 extern const struct mt_kind pool_kind, peer_kind, tier_kind;
+extern const struct word obj_cmds[], monitor_words[], transport_words[2];
+extern const size_t n_obj_cmds, n_monitor_words;
 
 int do_object(const struct mt_kind *k, struct args *a);
 int do_monitor(struct args *a);
+int do_save(struct args *a);
+int do_complete(int argc, char **argv);
+
+/* Dump every object of @k, calling @fn for each. */
+int obj_dump(const struct mt_kind *k, mt_reply_fn fn, void *arg);
+/* The name of the object a reply is about, or NULL. */
+const char *obj_reply_name(const struct mt_kind *k, struct nl_msg *msg);
+
+/* Building the lines of save (save.c). */
+void save_begin(const char *kind, const char *name);
+void save_string(const char *kw, const char *val);
+void save_uint(const char *kw, uint64_t val);
+void save_size(const char *kw, uint64_t val);
+void save_endpoint(const char *kw, const char *addr, uint16_t port,
+		   bool any_is_default);
+void save_uint_attr(const char *kw, const struct nlattr *a, uint64_t def);
+void save_size_attr(const char *kw, const struct nlattr *a, uint64_t def);
+void save_enum_attr(const char *kw, const struct nlattr *a,
+		    const char *const *names, size_t n, uint32_t def);
+void save_end(void);
 
 /* Value parsers for the put callbacks; @what names the value in errors. */
 int obj_put_size(struct obj_req *r, int type, const char *what,

@@ -29,15 +29,17 @@ const char *const transport_names[2] = {
 	[MTIER_TRANSPORT_TCP]  = "tcp",
 };
 
-static const struct word transport_words[] = {
+const struct word transport_words[2] = {
 	{ "rdma", MTIER_TRANSPORT_RDMA }, { "tcp", MTIER_TRANSPORT_TCP },
 };
 
-static const struct word obj_cmds[] = {
+const struct word obj_cmds[] = {
 	{ "add", CMD_ADD }, { "set", CMD_SET }, { "del", CMD_DEL },
 	{ "delete", CMD_DEL }, { "show", CMD_SHOW }, { "list", CMD_SHOW },
 	{ "help", CMD_HELP },
 };
+
+const size_t n_obj_cmds = N(obj_cmds);
 
 static void obj_usage(const struct mt_kind *k, FILE *f, int cmd)
 {
@@ -259,9 +261,33 @@ static int obj_show(const struct mt_kind *k, struct args *a)
 		return -1;
 	print_list_begin();
 	ret = mt_request(msg, k->set, obj_reply, &k);
-	if (ret)
+	if (ret) {
+		print_list_drop();
 		return ret;
+	}
 	return print_list_end();
+}
+
+int obj_dump(const struct mt_kind *k, mt_reply_fn fn, void *arg)
+{
+	struct nl_msg *msg = obj_msg(k, k->cmd_get, NULL);
+
+	if (!msg)
+		return -1;
+	return mt_request(msg, k->set, fn, arg);
+}
+
+const char *obj_reply_name(const struct mt_kind *k, struct nl_msg *msg)
+{
+	const struct nlattr *a;
+	struct nlattr *head;
+	int len, rem;
+
+	head = mt_msg_attrs(msg, &len);
+	nla_for_each_attr(a, head, len, rem)
+		if (nla_type(a) == k->attr_name)
+			return *mt_get_str(a) ? mt_get_str(a) : NULL;
+	return NULL;
 }
 
 /* mtier KIND ...: the command, show when there is none. */

@@ -113,6 +113,32 @@ static void peer_print(struct nl_msg *msg, const char *event)
 	print_obj_end();
 }
 
+/* --- Save ---------------------------------------------------------------- */
+
+/* The kernel's defaults (kernel/mtier.h), which save leaves out. */
+#define PEER_KEEPALIVE_DEFAULT	1000
+#define PEER_TIMEOUT_DEFAULT	5000
+
+static void peer_save(struct nl_msg *msg)
+{
+	struct nlattr *tb[MTIER_A_PEER_MAX + 1] = {};
+
+	if (mt_msg_parse(msg, tb, MTIER_A_PEER_MAX) < 0 ||
+	    !tb[MTIER_A_PEER_NAME] || !tb[MTIER_A_PEER_ADDR])
+		return;
+	save_begin("peer", mt_get_str(tb[MTIER_A_PEER_NAME]));
+	save_endpoint("addr", mt_get_str(tb[MTIER_A_PEER_ADDR]),
+		      tb[MTIER_A_PEER_PORT] ?
+		      mt_get_u16(tb[MTIER_A_PEER_PORT]) : MTIER_DEFAULT_PORT,
+		      false);
+	save_enum_attr("transport", tb[MTIER_A_PEER_TRANSPORT], transport_names,
+		       N(transport_names), MTIER_TRANSPORT_RDMA);
+	save_uint_attr("keepalive", tb[MTIER_A_PEER_KEEPALIVE],
+		       PEER_KEEPALIVE_DEFAULT);
+	save_uint_attr("timeout", tb[MTIER_A_PEER_TIMEOUT], PEER_TIMEOUT_DEFAULT);
+	save_end();
+}
+
 /* --- Commands ------------------------------------------------------------ */
 
 enum { KW_ADDR, KW_PORT, KW_TRANSPORT, KW_KEEPALIVE, KW_TIMEOUT, KW_HELP };
@@ -126,6 +152,11 @@ static const struct word peer_add_kws[] = {
 static const struct word peer_set_kws[] = {
 	{ "keepalive", KW_KEEPALIVE }, { "timeout", KW_TIMEOUT },
 	{ "help", KW_HELP },
+};
+
+static const struct kw_value peer_values[] = {
+	{ .id = KW_TRANSPORT, .words = transport_words,
+	  .n = N(transport_words) },
 };
 
 #define B(cmd) CMD_BIT(cmd)
@@ -178,5 +209,6 @@ const struct mt_kind peer_kind = {
 	.set_kws = peer_set_kws, .n_set_kws = N(peer_set_kws),
 	.kw_help = KW_HELP, .put = peer_put,
 	.attr_addr = MTIER_A_PEER_ADDR, .attr_port = MTIER_A_PEER_PORT,
-	.print = peer_print,
+	.print = peer_print, .save = peer_save,
+	.values = peer_values, .n_values = N(peer_values),
 };

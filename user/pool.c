@@ -120,6 +120,49 @@ static void pool_print(struct nl_msg *msg, const char *event)
 	print_obj_end();
 }
 
+/* --- Save ---------------------------------------------------------------- */
+
+/* The kernel's defaults (kernel/mtier.h), which save leaves out. */
+#define POOL_SLAB_DEFAULT		(64ULL << 20)
+#define POOL_LEASE_DEFAULT		15000
+#define POOL_MAX_CLIENTS_DEFAULT	64
+#define POOL_MAX_CLIENTS_ADDR_DEFAULT	4
+
+static void pool_save(struct nl_msg *msg)
+{
+	struct nlattr *tb[MTIER_A_POOL_MAX + 1] = {};
+	uint64_t size, def;
+
+	if (mt_msg_parse(msg, tb, MTIER_A_POOL_MAX) < 0 ||
+	    !tb[MTIER_A_POOL_NAME] || !tb[MTIER_A_POOL_SIZE])
+		return;
+	save_begin("pool", mt_get_str(tb[MTIER_A_POOL_NAME]));
+	size = mt_get_uint(tb[MTIER_A_POOL_SIZE]);
+	save_size("size", size);
+	/*
+	 * By default the largest power of two up to 64M that divides the
+	 * size: the size now, which is the size the replay gives.
+	 */
+	def = size & -size;
+	if (def > POOL_SLAB_DEFAULT)
+		def = POOL_SLAB_DEFAULT;
+	save_size_attr("slab", tb[MTIER_A_POOL_SLAB_SIZE], def);
+	if (tb[MTIER_A_POOL_ADDR])
+		save_endpoint("listen", mt_get_str(tb[MTIER_A_POOL_ADDR]),
+			      tb[MTIER_A_POOL_PORT] ?
+			      mt_get_u16(tb[MTIER_A_POOL_PORT]) : MTIER_DEFAULT_PORT,
+			      true);
+	save_enum_attr("transport", tb[MTIER_A_POOL_TRANSPORT], transport_names,
+		       N(transport_names), MTIER_TRANSPORT_RDMA);
+	save_uint_attr("lease", tb[MTIER_A_POOL_LEASE], POOL_LEASE_DEFAULT);
+	save_uint_attr("max-clients", tb[MTIER_A_POOL_MAX_CLIENTS],
+		       POOL_MAX_CLIENTS_DEFAULT);
+	save_uint_attr("max-clients-addr", tb[MTIER_A_POOL_MAX_CLIENTS_ADDR],
+		       POOL_MAX_CLIENTS_ADDR_DEFAULT);
+	save_size_attr("max-client-size", tb[MTIER_A_POOL_MAX_CLIENT_SIZE], 0);
+	save_end();
+}
+
 /* --- Commands ------------------------------------------------------------ */
 
 enum {
@@ -141,6 +184,11 @@ static const struct word pool_set_kws[] = {
 	{ "max-clients", KW_MAX_CLIENTS },
 	{ "max-clients-addr", KW_MAX_CLIENTS_ADDR },
 	{ "max-client-size", KW_MAX_CLIENT_SIZE }, { "help", KW_HELP },
+};
+
+static const struct kw_value pool_values[] = {
+	{ .id = KW_TRANSPORT, .words = transport_words,
+	  .n = N(transport_words) },
 };
 
 #define B(cmd) CMD_BIT(cmd)
@@ -196,5 +244,6 @@ const struct mt_kind pool_kind = {
 	.kw_help = KW_HELP, .put = pool_put,
 	.attr_addr = MTIER_A_POOL_ADDR, .attr_port = MTIER_A_POOL_PORT,
 	.attr_force = MTIER_A_POOL_FORCE,
-	.print = pool_print,
+	.print = pool_print, .save = pool_save,
+	.values = pool_values, .n_values = N(pool_values),
 };

@@ -102,6 +102,15 @@ int print_list_end(void)
 	return 0;
 }
 
+/* Forget what a failed show collected, so that a batch goes on clean. */
+void print_list_drop(void)
+{
+	if (pr.list)
+		json_object_put(pr.list);
+	pr.list = NULL;
+	pr.depth = 0;
+}
+
 void print_obj_begin(const char *kind, const char *name, const char *event)
 {
 	pr.kind = kind;

@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Unit test of utils.c, the parsers of mtier(8): sizes, numbers, ADDR[:PORT]
- * and unique-prefix matching, failures included.  Runs on the build host
- * (make -C user test); prints TAP and exits 1 if anything failed.
+ * Unit test of utils.c and batch.c, the parsers of mtier(8): sizes,
+ * numbers, ADDR[:PORT], unique-prefix matching, and the lines of a batch
+ * (-b), failures included.  Runs on the build host (make -C user test);
+ * prints TAP and exits 1 if anything failed.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "mtier.h"
 
@@ -324,6 +326,198 @@ static void test_args(void)
 	free(buf);
 }
 
+/* --- Batches ------------------------------------------------------------- */
+
+/* batch_split() of @line gives the words of @want, joined by '|'. */
+static void split_is(const char *line, const char *want)
+{
+	char *copy = strdup(line), *argv[8], got[256] = "";
+	int argc, i;
+
+	argc = batch_split(copy, argv, 8);
+	for (i = 0; i < argc; i++) {
+		if (i)
+			strcat(got, "|");
+		strcat(got, argv[i]);
+	}
+	check(argc >= 0 && !strcmp(got, want), "batch_split(\"%s\")", line);
+	if (argc < 0 || strcmp(got, want))
+		printf("# got %d words '%s', want '%s'\n", argc, got, want);
+	free(copy);
+}
+
+/* batch_split() of @line fails with the message @msg. */
+static void split_fails(const char *line, const char *msg)
+{
+	char *copy = strdup(line), *argv[4], *buf = NULL;
+	FILE *saved = stderr;
+	size_t len = 0;
+	int argc;
+
+	stderr = open_memstream(&buf, &len);
+	argc = batch_split(copy, argv, 4);
+	fclose(stderr);
+	stderr = saved;
+	check(argc < 0 && !strcmp(buf, msg), "batch_split(\"%s\") fails", line);
+	if (argc >= 0 || strcmp(buf, msg))
+		printf("# got %d '%s'\n", argc, buf);
+	free(buf);
+	free(copy);
+}
+
+/* What the fake command runner saw: one "w1 w2" line per command. */
+struct ran {
+	char log[1024];
+	const char *fail;	/* a command whose first word is this fails */
+};
+
+static int fake_run(int argc, char **argv, void *arg)
+{
+	struct ran *r = arg;
+	int i;
+
+	for (i = 0; i < argc; i++) {
+		strcat(r->log, argv[i]);
+		strcat(r->log, i + 1 < argc ? " " : "\n");
+	}
+	if (argv[argc])
+		strcat(r->log, "(argv not NULL-terminated)\n");
+	return r->fail && !strcmp(argv[0], r->fail) ? -1 : 0;
+}
+
+/*
+ * Run the batch @text through fake_run, failing commands that start with
+ * @fail; check the status, the commands run and what went to stderr.
+ */
+static void batch_is(const char *desc, const char *text, bool force,
+		     const char *fail, int want_ret, const char *want_log,
+		     const char *want_err)
+{
+	FILE *in = fmemopen((void *)text, strlen(text), "r");
+	struct ran r = { .fail = fail };
+	FILE *saved = stderr;
+	char *buf = NULL;
+	size_t len = 0;
+	int ret;
+
+	stderr = open_memstream(&buf, &len);
+	ret = batch_stream(in, "cmds", force, fake_run, &r);
+	fclose(stderr);
+	stderr = saved;
+	fclose(in);
+	check(ret == want_ret && !strcmp(r.log, want_log) &&
+	      !strcmp(buf, want_err), "batch: %s", desc);
+	if (ret != want_ret || strcmp(r.log, want_log) || strcmp(buf, want_err))
+		printf("# got %d, ran:\n%s# stderr:\n%s", ret, r.log, buf);
+	free(buf);
+}
+
+/* batch_file("-") reads stdin; batch_file() of a missing file fails. */
+static void test_batch_files(void)
+{
+	char path[] = "/tmp/mtier-test-XXXXXX", *buf = NULL;
+	struct ran r = {};
+	FILE *saved = stderr;
+	int fd, saved_in, ret;
+	size_t len = 0;
+
+	fd = mkstemp(path);
+	if (fd < 0 || write(fd, "a 1\n\nb 2\n", 9) != 9) {
+		check(0, "%s", "temporary batch file");
+		return;
+	}
+	lseek(fd, 0, SEEK_SET);
+	saved_in = dup(0);
+	dup2(fd, 0);
+	ret = batch_file("-", false, fake_run, &r);
+	dup2(saved_in, 0);
+	close(saved_in);
+	check(!ret && !strcmp(r.log, "a 1\nb 2\n"), "batch_file(\"%s\") reads stdin",
+	      "-");
+	r.log[0] = '\0';
+	ret = batch_file(path, false, fake_run, &r);
+	check(!ret && !strcmp(r.log, "a 1\nb 2\n"), "batch_file(%s)", "a file");
+	close(fd);
+	unlink(path);
+
+	stderr = open_memstream(&buf, &len);
+	ret = batch_file("/nonexistent/batch", false, fake_run, &r);
+	fclose(stderr);
+	stderr = saved;
+	check(ret == -1 && !strcmp(buf, "Error: cannot open /nonexistent/batch: No such file or directory\n"),
+	      "batch_file(%s) fails", "a missing file");
+	free(buf);
+}
+
+static void test_batch(void)
+{
+	split_is("pool add p0 size 4G", "pool|add|p0|size|4G");
+	split_is("  \tpool   show\t ", "pool|show");
+	split_is("", "");
+	split_is("   ", "");
+	split_is("# all comment", "");
+	split_is("   # indented comment", "");
+	split_is("pool show # the rest", "pool|show");
+	split_is("pool show p#1", "pool|show|p#1");
+	split_is("a 'b c' d", "a|b c|d");
+	split_is("a \"b c\" d", "a|b c|d");
+	split_is("a 'it''s' x", "a|its|x");
+	split_is("a \"say \\\"hi\\\"\"", "a|say \"hi\"");
+	split_is("a \"back\\\\slash\"", "a|back\\slash");
+	split_is("a \"\\n\"", "a|\\n");
+	split_is("a 'x\\y'", "a|x\\y");
+	split_is("a b\\ c", "a|b c");
+	split_is("a \\#b", "a|#b");
+	split_is("a '#b'", "a|#b");
+	split_is("a '' b", "a||b");
+	split_is("a x\"y z\"w", "a|xy zw");
+	split_is("pool show\r", "pool|show");
+	split_fails("a 'b", "Error: unterminated single quote\n");
+	split_fails("a \"b", "Error: unterminated double quote\n");
+	split_fails("a b\\", "Error: a backslash ends the line\n");
+	split_fails("a b c d e", "Error: too many words (at most 4)\n");
+
+	batch_is("every command, in order", "a 1\nb 2\nc 3\n", false, NULL, 0,
+		 "a 1\nb 2\nc 3\n", "");
+	batch_is("no newline at the end", "a 1\nb 2", false, NULL, 0,
+		 "a 1\nb 2\n", "");
+	batch_is("an empty file", "", false, NULL, 0, "", "");
+	batch_is("blank and comment lines skipped", "\n# x\n  \n\ta 1 # y\n\n",
+		 false, NULL, 0, "a 1\n", "");
+	batch_is("the first error stops, with its line",
+		 "# head\n\na 1\nbad 2\nc 3\n", false, "bad", -1,
+		 "a 1\nbad 2\n", "Command failed cmds:4\n");
+	batch_is("-force goes on and fails at the end",
+		 "bad 1\na 2\n\nbad 4\nc 5\n", true, "bad", -1,
+		 "bad 1\na 2\nbad 4\nc 5\n",
+		 "Command failed cmds:1\nCommand failed cmds:4\n");
+	batch_is("a split error is a failed line",
+		 "a 1\nb 'open\nc 3\n", false, NULL, -1, "a 1\n",
+		 "Error: unterminated single quote\nCommand failed cmds:2\n");
+	batch_is("-force after a split error", "b 'open\nc 2\n", true, NULL,
+		 -1, "c 2\n",
+		 "Error: unterminated single quote\nCommand failed cmds:1\n");
+	batch_is("options on a line are refused", "-j pool\na 2\n", true,
+		 NULL, -1, "a 2\n",
+		 "Error: options go before -b, not on a line ('-j')\nCommand failed cmds:1\n");
+	batch_is("a backslash joins lines", "a 1 \\\n  2 \\\n3\nb 4\n",
+		 false, NULL, 0, "a 1 2 3\nb 4\n", "");
+	batch_is("a joined command fails at its first line",
+		 "a 1\nbad \\\n 2\nc 4\nbad 5\n", true, "bad", -1,
+		 "a 1\nbad 2\nc 4\nbad 5\n",
+		 "Command failed cmds:2\nCommand failed cmds:5\n");
+	batch_is("an escaped backslash does not join", "a x\\\\\nb 2\n",
+		 false, NULL, 0, "a x\\\nb 2\n", "");
+	batch_is("a backslash in single quotes does not join",
+		 "a 'x\\'\nb 2\n", false, NULL, 0, "a x\\\nb 2\n", "");
+	batch_is("a backslash on the last line", "a 1\nb \\", false, NULL,
+		 -1, "a 1\n",
+		 "Error: a backslash ends the line\nCommand failed cmds:2\n");
+	batch_is("CRLF lines", "a 1\r\n\r\nb 2\r\n", false, NULL, 0,
+		 "a 1\nb 2\n", "");
+	test_batch_files();
+}
+
 int main(void)
 {
 	test_sizes();
@@ -331,6 +525,7 @@ int main(void)
 	test_endpoints();
 	test_words();
 	test_args();
+	test_batch();
 	printf("1..%d\n", tests);
 	if (failed)
 		printf("# %d of %d checks failed\n", failed, tests);

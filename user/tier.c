@@ -199,6 +199,45 @@ static void tier_print(struct nl_msg *msg, const char *event)
 	print_obj_end();
 }
 
+/* --- Save ---------------------------------------------------------------- */
+
+/* The kernel's defaults (kernel/mtier.h), which save leaves out. */
+#define TIER_WINDOW_DEFAULT	32
+#define TIER_HISTORY_DEFAULT	32
+#define TIER_CACHE_DEFAULT	(32ULL << 20)
+
+static void tier_save(struct nl_msg *msg)
+{
+	struct nlattr *tb[MTIER_A_TIER_MAX + 1] = {};
+	const struct nlattr *a;
+	struct nlattr *head;
+	const char *sep = " peer ";
+	int len, rem;
+
+	if (mt_msg_parse(msg, tb, MTIER_A_TIER_MAX) < 0 ||
+	    !tb[MTIER_A_TIER_NAME] || !tb[MTIER_A_TIER_SIZE])
+		return;
+	save_begin("tier", mt_get_str(tb[MTIER_A_TIER_NAME]));
+	save_size("size", mt_get_uint(tb[MTIER_A_TIER_SIZE]));
+	/* Repeated attribute, in the tier's order: "peer d1,d2". */
+	head = mt_msg_attrs(msg, &len);
+	nla_for_each_attr(a, head, len, rem) {
+		if (nla_type(a) != MTIER_A_TIER_PEER)
+			continue;
+		printf("%s%s", sep, mt_get_str(a));
+		sep = ",";
+	}
+	save_uint_attr("replicas", tb[MTIER_A_TIER_REPLICAS], 1);
+	save_enum_attr("prefetch", tb[MTIER_A_TIER_PREFETCH], prefetch_names,
+		       N(prefetch_names), MTIER_PREFETCH_OFF);
+	save_uint_attr("window-max", tb[MTIER_A_TIER_WINDOW_MAX],
+		       TIER_WINDOW_DEFAULT);
+	save_uint_attr("history", tb[MTIER_A_TIER_HISTORY], TIER_HISTORY_DEFAULT);
+	save_size_attr("cache", tb[MTIER_A_TIER_CACHE_SIZE], TIER_CACHE_DEFAULT);
+	save_size_attr("resync-rate", tb[MTIER_A_TIER_RESYNC_RATE], 0);
+	save_end();
+}
+
 /* --- Commands ------------------------------------------------------------ */
 
 enum {
@@ -224,6 +263,11 @@ static const struct word tier_set_kws[] = {
 static const struct word prefetch_words[] = {
 	{ "off", MTIER_PREFETCH_OFF }, { "sequential", MTIER_PREFETCH_SEQUENTIAL },
 	{ "adaptive", MTIER_PREFETCH_ADAPTIVE },
+};
+
+static const struct kw_value tier_values[] = {
+	{ .id = KW_PEER, .kind = &peer_kind },
+	{ .id = KW_PREFETCH, .words = prefetch_words, .n = N(prefetch_words) },
 };
 
 #define B(cmd) CMD_BIT(cmd)
@@ -299,5 +343,6 @@ const struct mt_kind tier_kind = {
 	.add_kws = tier_add_kws, .n_add_kws = N(tier_add_kws),
 	.set_kws = tier_set_kws, .n_set_kws = N(tier_set_kws),
 	.kw_help = KW_HELP, .kw_repeat = 1u << KW_PEER, .put = tier_put,
-	.print = tier_print,
+	.print = tier_print, .save = tier_save,
+	.values = tier_values, .n_values = N(tier_values),
 };
